@@ -1,0 +1,3 @@
+// modelwatch testing helpers shared by every module's tests (never imported by library code).
+export { postgresTestUrl, describePostgres, createTestDatabase } from './postgres.js';
+export type { TestDatabase } from './postgres.js';
