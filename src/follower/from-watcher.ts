@@ -1,0 +1,139 @@
+// fromWatcher: a multiwatcher watcher as an EntitySource — batches of deltas become WatchEvents, the
+// first one flagged as the backlog, removals as tombstones, reset snapshots diffed against the live
+// keys already emitted (spec/follower.md §3.9). Following a view is left to watchEntities.
+import type { Delta, EntityId, EntityInfo } from '../core/index.js';
+import { NotValidError, entityIdOf, entityKey } from '../core/index.js';
+import type { EntitySource, WatchEvent } from './watch-event.js';
+
+/**
+ * What fromWatcher needs of a watcher: a multiwatcher Watcher satisfies it. `wasReset()`, when
+ * present, says whether the batch last returned by next() was a full snapshot replacing what came
+ * before (the in-process mirror of the wire protocol's `reset` flag).
+ */
+export interface DeltaSource {
+  next(): Promise<Delta[]>;
+  stop(): Promise<void>;
+  wasReset?(): boolean;
+}
+
+/** The rejection of a second iterator over one fromWatcher source. */
+export const ENTITY_SOURCE_IN_USE = 'entity source already in use';
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Adapts a watcher into a single-use EntitySource. The first iterator owns the watcher; its
+ * return() stops the watcher at once (a pending step then resolves done). A rejection of w.next()
+ * the consumer did not cause ends the iteration with that error. Memory: O(live entities) for the
+ * reset diff, kept only when the watcher has wasReset().
+ * @throws NotValidError "missing Watcher not valid" when w lacks next() or stop().
+ */
+export function fromWatcher(w: DeltaSource): EntitySource {
+  const raw: unknown = w;
+  if (raw === null || typeof raw !== 'object' || typeof w.next !== 'function' || typeof w.stop !== 'function') {
+    throw new NotValidError('missing Watcher not valid');
+  }
+  let owned = false;
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
+      if (owned) return inUseIterator();
+      owned = true;
+      return new WatcherEvents(w);
+    },
+  };
+}
+
+/** The owning iterator. Hand-written, not a generator: a generator cannot act on return() while a next() is pending. */
+class WatcherEvents implements AsyncIterator<WatchEvent> {
+  readonly #watcher: DeltaSource;
+  #first = true;
+  /** Set by return(), or once next() failed: no further w.next() call is made. */
+  #finished = false;
+  /** True once the consumer asked to stop: a rejection of a pending w.next() then means done. */
+  #stopRequested = false;
+  /** key → id of every entity emitted and not tombstoned since; only for watchers that can reset. */
+  #live: Map<string, EntityId> | undefined;
+
+  constructor(watcher: DeltaSource) {
+    this.#watcher = watcher;
+    if (typeof watcher.wasReset === 'function') this.#live = new Map();
+  }
+
+  async next(): Promise<IteratorResult<WatchEvent>> {
+    if (this.#finished) return DONE;
+    let batch: Delta[];
+    try {
+      batch = await this.#watcher.next();
+    } catch (err) {
+      if (this.#stopRequested) return DONE;
+      void this.#finish();
+      throw err;
+    }
+    if (this.#stopRequested) return DONE;
+    if (!Array.isArray(batch)) {
+      void this.#finish();
+      throw new NotValidError('follower: watcher batch not valid: must be an array of deltas');
+    }
+    return { done: false, value: this.#toEvent(batch) };
+  }
+
+  return(): Promise<IteratorResult<WatchEvent>> {
+    this.#stopRequested = true;
+    return this.#finish().then(() => DONE);
+  }
+
+  /** Stops the watcher once, quietly (its outcome must not mask how the iteration ended). */
+  #finish(): Promise<void> {
+    if (this.#finished) return Promise.resolve();
+    this.#finished = true;
+    try {
+      return this.#watcher.stop().then(undefined, () => undefined);
+    } catch {
+      return Promise.resolve();
+    }
+  }
+
+  /** One batch → one event, in batch order; O(batch), O(live + batch) for a reset. */
+  #toEvent(batch: Delta[]): WatchEvent {
+    const entities: EntityInfo[] = [];
+    const tombstones: EntityId[] = [];
+    for (const d of batch) {
+      // A removal keeps only its id: onDeleted gets the follower's last delivered version.
+      if (d.removed) tombstones.push(entityIdOf(d.entity));
+      else entities.push(d.entity);
+    }
+    const live = this.#live;
+    if (live !== undefined) {
+      if (this.#watcher.wasReset?.() === true) this.#replaceLive(live, entities, tombstones);
+      else {
+        for (const e of entities) live.set(entityKey(e), entityIdOf(e));
+        for (const t of tombstones) live.delete(entityKey(t));
+      }
+    }
+    if (!this.#first) return { entities, tombstones };
+    this.#first = false;
+    return { entities, tombstones, lastBacklogged: true };
+  }
+
+  /** A reset snapshot replaces the live set; every key it lacks gets a tombstone (§3.7). */
+  #replaceLive(live: Map<string, EntityId>, entities: EntityInfo[], tombstones: EntityId[]): void {
+    const snapshot = new Map<string, EntityId>();
+    for (const e of entities) snapshot.set(entityKey(e), entityIdOf(e));
+    const removed = new Set<string>();
+    for (const t of tombstones) {
+      const key = entityKey(t);
+      snapshot.delete(key);
+      removed.add(key);
+    }
+    for (const [key, id] of live) if (!snapshot.has(key) && !removed.has(key)) tombstones.push(id);
+    live.clear();
+    for (const [key, id] of snapshot) live.set(key, id);
+  }
+}
+
+function inUseIterator(): AsyncIterator<WatchEvent> {
+  return {
+    next: () => Promise.reject(new Error(ENTITY_SOURCE_IN_USE)),
+    return: () => Promise.resolve(DONE),
+  };
+}

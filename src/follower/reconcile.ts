@@ -1,0 +1,79 @@
+// The follower's view diff as a pure function: from the view (key → version last delivered) and one
+// event, the callbacks to deliver, in delivery order (spec/follower.md §3.2). Delivery is left to
+// watch-entities.ts, which commits each call to the view with applyCall as it delivers it.
+import type { EntityId, EntityInfo } from '../core/index.js';
+import { compareEntityIds, entityKey } from '../core/index.js';
+import type { WatchEvent } from './watch-event.js';
+
+/** One callback to deliver; `key` is the entity's entityKey. */
+export type FollowerCall =
+  | { readonly type: 'new'; readonly key: string; readonly next: EntityInfo }
+  | { readonly type: 'updated'; readonly key: string; readonly prev: EntityInfo; readonly next: EntityInfo }
+  | { readonly type: 'deleted'; readonly key: string; readonly prev: EntityInfo };
+
+/** key → the version last delivered through onNew/onUpdated, for exactly the keys in the view. */
+export type FollowerView = Map<string, EntityInfo>;
+
+/** The two pure judgements a follower makes. */
+export interface FollowerJudge {
+  filter(e: EntityInfo): boolean;
+  equals(a: EntityInfo, b: EntityInfo): boolean;
+}
+
+/** Origin at one key after an event: its identity and info, `undefined` when absent. */
+export interface OriginEntry {
+  readonly id: EntityId;
+  readonly info: EntityInfo | undefined;
+}
+
+/**
+ * Step 1 of §3.2, restricted to the keys the event mentions: upserts in array order (a later entry
+ * wins), then tombstones. The reconcile table reads origin only at those keys, and there origin's
+ * new value is decided by the event alone, so this slice is all of origin that a batch needs: the
+ * follower keeps no full mirror (memory O(view), not O(source)).
+ */
+export function originSlice(event: WatchEvent): Map<string, OriginEntry> {
+  const slice = new Map<string, OriginEntry>();
+  for (const info of event.entities) slice.set(entityKey(info), { id: info, info });
+  for (const id of event.tombstones) slice.set(entityKey(id), { id, info: undefined });
+  return slice;
+}
+
+/**
+ * Steps 2 and 3 of §3.2: the calls one event yields against `view`, in delivery order — onNew and
+ * onUpdated interleaved in ascending key order, then onDeleted in ascending key order. Pure: `view`
+ * is not modified. `filter` sees incoming versions only, `equals` only (lastDelivered, incoming),
+ * each at most once per mentioned key, so the cost is O(m log m) for an event of m keys.
+ */
+export function reconcile(view: ReadonlyMap<string, EntityInfo>, event: WatchEvent, judge: FollowerJudge): FollowerCall[] {
+  const upserts: FollowerCall[] = [];
+  const deletions: FollowerCall[] = [];
+  for (const [key, { info }] of originSlice(event)) {
+    const delivered = view.get(key);
+    if (info !== undefined && judge.filter(info)) {
+      if (delivered === undefined) upserts.push({ type: 'new', key, next: info });
+      else if (!judge.equals(delivered, info)) upserts.push({ type: 'updated', key, prev: delivered, next: info });
+      // else: suppressed; the view keeps the version last delivered, so small changes cannot drift.
+    } else if (delivered !== undefined) {
+      deletions.push({ type: 'deleted', key, prev: delivered });
+    }
+  }
+  if (upserts.length > 1) upserts.sort(byKeyOrder);
+  if (deletions.length > 1) deletions.sort(byKeyOrder);
+  return deletions.length === 0 ? upserts : upserts.concat(deletions);
+}
+
+/** Commits one call to the view: new/updated store the delivered version, deleted removes the key. */
+export function applyCall(view: FollowerView, call: FollowerCall): void {
+  if (call.type === 'deleted') view.delete(call.key);
+  else view.set(call.key, call.next);
+}
+
+/** The entity a call is about (every call names one). */
+export function callEntity(call: FollowerCall): EntityInfo {
+  return call.type === 'deleted' ? call.prev : call.next;
+}
+
+function byKeyOrder(a: FollowerCall, b: FollowerCall): number {
+  return compareEntityIds(callEntity(a), callEntity(b));
+}
