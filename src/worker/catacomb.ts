@@ -1,6 +1,7 @@
 // A supervisor in the spirit of Juju's catacomb: runs one loop, owns child workers, and dies as one.
 // A child's error kills the catacomb; killing the catacomb kills every child; wait() reports the
-// first error. The loop must watch `signal` (or `dying()`) and return once it fires.
+// first error. The loop must watch `signal` (or `dying()`) and return once it fires; kill() may come
+// before the loop's first step, so check `signal.aborted` before listening for 'abort'.
 import { asError, deferred } from '../core/index.js';
 import type { Worker } from '../core/index.js';
 
