@@ -1,0 +1,23 @@
+// Tunables of the multiwatcher, each with its reason. Config may override the ones it names.
+
+/**
+ * Unreferenced tombstones kept for resume, in store revisions (spec §3.7). 0 is upstream behaviour:
+ * a consumer can then resume only from positions no removal has passed. The API layer sets it for
+ * reconnecting clients.
+ */
+export const DEFAULT_RETAIN_REVISIONS = 0;
+
+/**
+ * Database-revision checkpoints kept per store for resume (16 bytes each: 1 MiB at this bound).
+ * One is kept per commit the store applied; a resume from an older revision yields a reset.
+ */
+export const MAX_REVISION_CHECKPOINTS = 65_536;
+
+/**
+ * Delay before a new generation starts after a backing error. 0 (spec §4.6): the next task. A
+ * positive value keeps a persistently failing backing from spinning.
+ */
+export const DEFAULT_RESTART_DELAY_MS = 0;
+
+/** Restart errors kept for report()'s `errors` key (spec §5.5). */
+export const MAX_REPORTED_ERRORS = 5;

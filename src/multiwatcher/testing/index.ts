@@ -1,0 +1,5 @@
+// Test helpers of modelwatch/multiwatcher, for this module's tests and other modules' (never for
+// library code): an in-memory backing and a view that applies batches as a consumer would.
+export { MemoryBacking } from './memory-backing.js';
+export type { MemoryBackingOptions, MemoryTransaction } from './memory-backing.js';
+export { DeltaView } from './delta-view.js';
