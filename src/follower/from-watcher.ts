@@ -7,8 +7,11 @@ import type { EntitySource, WatchEvent } from './watch-event.js';
 
 /**
  * What fromWatcher needs of a watcher: a multiwatcher Watcher satisfies it. `wasReset()`, when
- * present, says whether the batch last returned by next() was a full snapshot replacing what came
- * before (the in-process mirror of the wire protocol's `reset` flag).
+ * present, is read after each batch: a batch is a reset (a full snapshot replacing what came
+ * before) when the flag reads true after it and read false after the batch before (or it is the
+ * first batch). Edge-triggered so that both shapes work: the multiwatcher's flag, which says once
+ * and for all that the first batch was a snapshot, and a resuming client's per-batch flag. RISK:
+ * two reset batches back to back from a per-batch flag are seen as one reset and one plain batch.
  */
 export interface DeltaSource {
   next(): Promise<Delta[]>;
@@ -53,6 +56,8 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
   #stopRequested = false;
   /** key → id of every entity emitted and not tombstoned since; only for watchers that can reset. */
   #live: Map<string, EntityId> | undefined;
+  /** wasReset() as read after the previous batch (edge detection, see DeltaSource). */
+  #resetBefore = false;
 
   constructor(watcher: DeltaSource) {
     this.#watcher = watcher;
@@ -104,7 +109,10 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
     }
     const live = this.#live;
     if (live !== undefined) {
-      if (this.#watcher.wasReset?.() === true) this.#replaceLive(live, entities, tombstones);
+      const resetNow = this.#watcher.wasReset?.() === true;
+      const isReset = resetNow && !this.#resetBefore;
+      this.#resetBefore = resetNow;
+      if (isReset) this.#replaceLive(live, entities, tombstones);
       else {
         for (const e of entities) live.set(entityKey(e), entityIdOf(e));
         for (const t of tombstones) live.delete(entityKey(t));
