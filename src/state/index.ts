@@ -1,0 +1,16 @@
+// modelwatch/state: entities and a gap-free change log on SQLite (embedded) or PostgreSQL (shared by
+// many controllers), and the backing that feeds the multiwatcher (spec/state.md).
+
+export type { State, StateOp, ChangeRecord, OpenStateOptions, Retention } from './state.js';
+export type { OpenStateInternalOptions, StateLocation } from './open-state.js';
+/**
+ * Opens `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (`postgresql://…`), migrating its schema.
+ * @throws ModelwatchError NotValid for a bad URL/options or a database newer than this code.
+ */
+export { openState, parseStateUrl } from './open-state.js';
+export type { StateLimits } from './limits.js';
+/** Default limits (retention 10 min / 1,000,000 revisions, poll 1 s, NOTIFY coalescing 10 ms, …). */
+export { DEFAULT_LIMITS } from './limits.js';
+export type { Migration } from './schema/migrations.js';
+/** Ordered schema migrations and the version this code writes (append-only). */
+export { MIGRATIONS, SCHEMA_VERSION } from './schema/migrations.js';

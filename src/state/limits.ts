@@ -1,0 +1,44 @@
+// Tunables of the state store, each with its reason. Tests pass smaller values through the
+// internal options of the backends; callers set retention through openState.
+
+export interface StateLimits {
+  /** History kept by time (ms): the spec's default of 10 minutes covers a controller restart. */
+  retentionMs: number;
+  /** History kept by count: 1,000,000 revisions (a few minutes at full ingest rate). */
+  retentionRevisions: number;
+  /** How often the background compactor runs (ms). */
+  compactIntervalMs: number;
+  /** Most revisions one compaction round deletes, so a round never blocks the loop for long. */
+  compactBatchRevisions: number;
+  /** Default and ceiling of one changesSince batch, in rows (a revision is never split). */
+  changesBatchRows: number;
+  /** Backings re-read the log this often even without a doorbell: lost NOTIFYs only delay (ms). */
+  pollIntervalMs: number;
+  /** First retry delay after a failed read or a dropped LISTEN connection (ms); doubles each time. */
+  retryMinMs: number;
+  /** Ceiling of that back-off (ms). */
+  retryMaxMs: number;
+  /** At most one NOTIFY per this many ms per controller (STYLE §10: 10–50 ms). */
+  notifyCoalesceMs: number;
+  /** SQLite busy timeout (ms): how long a writer waits for another connection's lock. */
+  sqliteBusyTimeoutMs: number;
+  /** PostgreSQL pool size for writes (asynchronous commit) and for reads/barriers. */
+  pgPoolSize: number;
+  /** Retries of a PostgreSQL write aborted by a deadlock or serialization failure. */
+  pgWriteRetries: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<StateLimits> = Object.freeze({
+  retentionMs: 10 * 60_000,
+  retentionRevisions: 1_000_000,
+  compactIntervalMs: 10_000,
+  compactBatchRevisions: 20_000,
+  changesBatchRows: 10_000,
+  pollIntervalMs: 1_000,
+  retryMinMs: 100,
+  retryMaxMs: 5_000,
+  notifyCoalesceMs: 10,
+  sqliteBusyTimeoutMs: 5_000,
+  pgPoolSize: 8,
+  pgWriteRetries: 5,
+});

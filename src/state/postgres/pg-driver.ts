@@ -1,0 +1,272 @@
+// The PostgreSQL backend (pg pools). Revisions are serialised at commit (postgres/sql.ts): the
+// counter row is updated last, so commit order is revision order and readers see a gap-free prefix.
+// Writers commit asynchronously so the counter lock is never held across an fsync, then wait on a
+// shared durability barrier before apply resolves; readers pass the same barrier before they hand
+// out a revision, so nobody ever sees a revision a server crash could take back.
+import pg from 'pg';
+import type { Pool, PoolConfig } from 'pg';
+import type { Clock, EntityId, EntityInfo, Logger } from '../../core/index.js';
+import { ModelwatchError, errorMessage } from '../../core/index.js';
+import { Doorbell } from '../doorbell.js';
+import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import type { StateLimits } from '../limits.js';
+import type { WritePlan } from '../plan.js';
+import { FlushBarrier } from './flush-barrier.js';
+import { ChangeListener } from './listener.js';
+import { migratePostgres } from './migrate.js';
+import { Notifier } from './notifier.js';
+import * as sql from './sql.js';
+
+type ChangeRow = [rev: string, modelUUID: string, kind: string, id: string, removed: boolean, at?: string];
+type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
+
+export interface PostgresDriverConfig {
+  url: string;
+  clock: Clock;
+  logger: Logger;
+  limits: StateLimits;
+  onReconnect: () => void;
+}
+
+export class PostgresDriver implements StateDriver {
+  readonly backend = 'postgres' as const;
+  readonly #config: PostgresDriverConfig;
+  /** Connections with synchronous_commit=off: used only for the write statement. */
+  readonly #writes: Pool;
+  /** Default (synchronous) connections: reads, barriers, NOTIFY, compaction. */
+  readonly #reads: Pool;
+  readonly #barrier: FlushBarrier;
+  readonly #notifier: Notifier;
+  readonly #listener: ChangeListener;
+  readonly #doorbell: Doorbell;
+  /** Every revision at or below this is known to be durable (a barrier completed after it was seen). */
+  #durableRev = 0;
+  #retries = 0;
+  #closed = false;
+
+  private constructor(config: PostgresDriverConfig) {
+    this.#config = config;
+    const base: PoolConfig = { connectionString: config.url, max: config.limits.pgPoolSize };
+    this.#writes = new pg.Pool({ ...base, options: '-c synchronous_commit=off' });
+    this.#reads = new pg.Pool(base);
+    // An idle client whose backend dies must not crash the process; the next query reconnects.
+    const onIdleError = (err: Error): void => config.logger.warn('state pool connection lost', { error: errorMessage(err) });
+    this.#writes.on('error', onIdleError);
+    this.#reads.on('error', onIdleError);
+    this.#barrier = new FlushBarrier(this.#reads);
+    this.#notifier = new Notifier(this.#reads, config.clock, config.logger, config.limits.notifyCoalesceMs);
+    this.#doorbell = new Doorbell(config.logger);
+    this.#listener = new ChangeListener({
+      connection: { connectionString: config.url },
+      clock: config.clock,
+      logger: config.logger,
+      retryMinMs: config.limits.retryMinMs,
+      retryMaxMs: config.limits.retryMaxMs,
+      onRing: (ring) => this.#doorbell.ring(ring),
+      onReconnect: config.onReconnect,
+    });
+  }
+
+  /** Connects, migrates and returns a ready driver. */
+  static async open(config: PostgresDriverConfig): Promise<PostgresDriver> {
+    const driver = new PostgresDriver(config);
+    try {
+      const client = await driver.#reads.connect();
+      try {
+        await migratePostgres(client);
+      } finally {
+        client.release();
+      }
+      return driver;
+    } catch (err) {
+      await driver.close();
+      throw err;
+    }
+  }
+
+  async write(plan: WritePlan, atMs: number): Promise<WriteResult> {
+    this.#checkOpen();
+    const params = writeParams(plan, atMs);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.#writes.query<ChangeRow>({ text: sql.WRITE_SQL, values: params, rowMode: 'array' });
+        if (res.rows.length === 0) return { rev: await this.revision(), changes: [] };
+        const changes = res.rows.map((r) => toChange(r, atMs));
+        const rev = (changes[0] as StoredChange).rev;
+        await this.#barrier.wait();
+        this.#durableRev = Math.max(this.#durableRev, rev);
+        this.#notifier.committed(rev);
+        this.#doorbell.ring({ rev });
+        return { rev, changes };
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string' || !sql.RETRYABLE_SQLSTATES.has(code) || attempt >= this.#config.limits.pgWriteRetries) throw err;
+        this.#retries++;
+      }
+    }
+  }
+
+  async revision(): Promise<number> {
+    this.#checkOpen();
+    const res = await this.#reads.query<[string]>({ text: sql.REVISION_SQL, rowMode: 'array' });
+    return this.#durable(Number(res.rows[0]?.[0] ?? 0));
+  }
+
+  async get(id: EntityId): Promise<EntityInfo | undefined> {
+    this.#checkOpen();
+    const res = await this.#reads.query<[string]>({ text: sql.GET_SQL, values: [id.modelUUID, id.kind, id.id], rowMode: 'array' });
+    const data = res.rows[0]?.[0];
+    return data === undefined ? undefined : { kind: id.kind, modelUUID: id.modelUUID, id: id.id, data: parseData(data) };
+  }
+
+  async list(filter: { modelUUID?: string; kind?: string }): Promise<EntityInfo[]> {
+    this.#checkOpen();
+    const where: string[] = [];
+    const values: string[] = [];
+    if (filter.modelUUID !== undefined) {
+      values.push(filter.modelUUID);
+      where.push(`model_uuid = $${values.length}`);
+    }
+    if (filter.kind !== undefined) {
+      values.push(filter.kind);
+      where.push(`kind = $${values.length}`);
+    }
+    const text = `SELECT model_uuid, kind, id, data FROM entities${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY model_uuid, kind, id`;
+    const res = await this.#reads.query<EntityRow>({ text, values, rowMode: 'array' });
+    return res.rows.map(toEntity);
+  }
+
+  async readChanges(afterRev: number, limitRows: number): Promise<ChangeRead> {
+    this.#checkOpen();
+    // Rows first, floor second (each statement its own snapshot): a compaction committed between the
+    // two can only raise the floor we report, never hide rows we did not return.
+    const res = await this.#reads.query<ChangeRow>({ text: sql.CHANGES_SQL, values: [afterRev, limitRows], rowMode: 'array' });
+    const floorRes = await this.#reads.query<[string]>({ text: sql.FLOOR_SQL, rowMode: 'array' });
+    const rows = res.rows.map((r) => toChange(r));
+    const last = rows[rows.length - 1];
+    if (last !== undefined) await this.#durable(last.rev);
+    return { rows, floor: Number(floorRes.rows[0]?.[0] ?? 0) };
+  }
+
+  async readRevision(rev: number): Promise<StoredChange[]> {
+    this.#checkOpen();
+    const res = await this.#reads.query<ChangeRow>({ text: sql.REVISION_ROWS_SQL, values: [rev], rowMode: 'array' });
+    await this.#durable(rev);
+    return res.rows.map((r) => toChange(r));
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    this.#checkOpen();
+    const client = await this.#reads.connect();
+    let rev: number;
+    let rows: EntityRow[];
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const r = await client.query<[string]>({ text: sql.REVISION_SQL, rowMode: 'array' });
+      rev = Number(r.rows[0]?.[0] ?? 0);
+      rows = (await client.query<EntityRow>({ text: sql.ALL_SQL, rowMode: 'array' })).rows;
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+    await this.#durable(rev);
+    return { rev, entities: rows.map(toEntity) };
+  }
+
+  async compact(request: CompactRequest): Promise<CompactResult> {
+    this.#checkOpen();
+    const client = await this.#reads.connect();
+    try {
+      await client.query('BEGIN');
+      const floor = Number((await client.query<[string]>({ text: sql.FLOOR_SQL, rowMode: 'array' })).rows[0]?.[0] ?? 0);
+      const latest = Number((await client.query<[string]>({ text: sql.REVISION_SQL, rowMode: 'array' })).rows[0]?.[0] ?? 0);
+      const countCut = latest - request.keepRevisions;
+      const limit = Math.min(countCut, floor + request.maxRevisions);
+      let result: CompactResult = { floor, more: false };
+      if (limit > floor) {
+        const cutRes = await client.query<[string | null]>({ text: sql.COMPACT_CUT_SQL, values: [floor, limit, request.keepSinceMs], rowMode: 'array' });
+        const cutText = cutRes.rows[0]?.[0];
+        if (cutText != null) {
+          const cut = Number(cutText);
+          await client.query(sql.COMPACT_DELETE_SQL, [cut]);
+          await client.query(sql.COMPACT_FLOOR_SQL, [cut]);
+          result = { floor: cut, more: cut === limit && limit < countCut };
+        }
+      }
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+  }
+
+  subscribe(onRing: (ring: Ring) => void): () => void {
+    this.#listener.start();
+    return this.#doorbell.subscribe(onRing);
+  }
+
+  report(): Record<string, unknown> {
+    return {
+      backend: this.backend,
+      subscribers: this.#doorbell.size,
+      'durable-revision': this.#durableRev,
+      barriers: this.#barrier.count,
+      notifies: this.#notifier.sent,
+      'write-retries': this.#retries,
+      listener: this.#listener.report(),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#notifier.close();
+    await this.#listener.close();
+    await Promise.all([this.#writes.end(), this.#reads.end()]);
+  }
+
+  /** Resolves with `rev` once it is durable (STYLE: never hand out a revision a crash could undo). */
+  async #durable(rev: number): Promise<number> {
+    if (rev > this.#durableRev) {
+      await this.#barrier.wait();
+      this.#durableRev = Math.max(this.#durableRev, rev);
+    }
+    return rev;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ModelwatchError('Stopped', 'state is closed');
+  }
+}
+
+function writeParams(plan: WritePlan, atMs: number): unknown[] {
+  return [
+    plan.sets.map((s) => s.modelUUID),
+    plan.sets.map((s) => s.kind),
+    plan.sets.map((s) => s.id),
+    plan.sets.map((s) => s.data),
+    plan.removes.map((r) => r.modelUUID),
+    plan.removes.map((r) => r.kind),
+    plan.removes.map((r) => r.id),
+    plan.cascades,
+    atMs,
+  ];
+}
+
+function toChange(r: ChangeRow, atMs?: number): StoredChange {
+  return { rev: Number(r[0]), modelUUID: r[1], kind: r[2], id: r[3], removed: r[4], at: atMs ?? Number(r[5] ?? 0) };
+}
+
+function toEntity(r: EntityRow): EntityInfo {
+  return { modelUUID: r[0], kind: r[1], id: r[2], data: parseData(r[3]) };
+}
+
+function parseData(text: string): Record<string, unknown> {
+  return JSON.parse(text) as Record<string, unknown>;
+}

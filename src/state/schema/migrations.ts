@@ -1,0 +1,88 @@
+// Ordered, versioned schema migrations, each with SQLite and PostgreSQL DDL. Applied at open in one
+// transaction by the backends (sqlite/migrate.ts, postgres/migrate.ts). Append only: a later issue
+// adds users/model_access as version 3. Never edit a released migration; add a new one.
+import { ModelwatchError } from '../../core/index.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sqlite: readonly string[];
+  readonly postgres: readonly string[];
+}
+
+/** Keys of the meta table. */
+export const META = Object.freeze({
+  schemaVersion: 'schema-version',
+  /** The revision counter: the last revision handed out (and committed: it is written last). */
+  revision: 'revision',
+  /** Highest revision compacted away; the change log holds revisions above it. */
+  compacted: 'compacted',
+});
+
+const META_ROWS = `INSERT INTO meta (key, value) VALUES ('${META.schemaVersion}', 0), ('${META.revision}', 0), ('${META.compacted}', 0)`;
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'entities, change log and meta',
+    sqlite: [
+      'CREATE TABLE meta (key TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID',
+      META_ROWS,
+      // data is canonical JSON text (sorted keys): text equality is deep equality (canonical-json.ts).
+      `CREATE TABLE entities (model_uuid TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
+        data TEXT NOT NULL, PRIMARY KEY (model_uuid, kind, id))`,
+      `CREATE TABLE changes (rev INTEGER NOT NULL, model_uuid TEXT NOT NULL, kind TEXT NOT NULL,
+        id TEXT NOT NULL, removed INTEGER NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (rev, model_uuid, kind, id)) WITHOUT ROWID`,
+    ],
+    postgres: [
+      // A low fillfactor keeps the hot counter row's updates HOT (no index churn).
+      'CREATE TABLE meta (key TEXT NOT NULL PRIMARY KEY, value BIGINT NOT NULL) WITH (fillfactor = 20)',
+      META_ROWS,
+      // TEXT, not JSONB: jsonb rejects \u0000 in strings, and canonical text compares in SQL.
+      `CREATE TABLE entities (model_uuid TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
+        data TEXT NOT NULL, PRIMARY KEY (model_uuid, kind, id))`,
+      `CREATE TABLE changes (rev BIGINT NOT NULL, model_uuid TEXT NOT NULL, kind TEXT NOT NULL,
+        id TEXT NOT NULL, removed BOOLEAN NOT NULL, at BIGINT NOT NULL,
+        PRIMARY KEY (rev, model_uuid, kind, id))`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'presence tables (spec/presence.md §3.4)',
+    sqlite: [
+      'CREATE TABLE presence_seqs (model_uuid TEXT NOT NULL PRIMARY KEY, seq BIGINT NOT NULL) WITHOUT ROWID',
+      `CREATE TABLE presence_beings (model_uuid TEXT NOT NULL, seq BIGINT NOT NULL, key TEXT NOT NULL,
+        PRIMARY KEY (model_uuid, seq)) WITHOUT ROWID`,
+      `CREATE TABLE presence_pings (model_uuid TEXT NOT NULL, slot BIGINT NOT NULL, field_key TEXT NOT NULL,
+        alive BIGINT NOT NULL DEFAULT 0, dead BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (model_uuid, slot, field_key)) WITHOUT ROWID`,
+    ],
+    postgres: [
+      'CREATE TABLE presence_seqs (model_uuid TEXT NOT NULL PRIMARY KEY, seq BIGINT NOT NULL)',
+      `CREATE TABLE presence_beings (model_uuid TEXT NOT NULL, seq BIGINT NOT NULL, key TEXT NOT NULL,
+        PRIMARY KEY (model_uuid, seq))`,
+      `CREATE TABLE presence_pings (model_uuid TEXT NOT NULL, slot BIGINT NOT NULL, field_key TEXT NOT NULL,
+        alive BIGINT NOT NULL DEFAULT 0, dead BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (model_uuid, slot, field_key))`,
+    ],
+  },
+]);
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/**
+ * The migrations a database at `current` still needs, in order.
+ * @throws ModelwatchError NotValid when the database is newer than this code.
+ */
+export function pendingMigrations(current: number, migrations: readonly Migration[] = MIGRATIONS): readonly Migration[] {
+  const latest = migrations.length === 0 ? 0 : (migrations[migrations.length - 1] as Migration).version;
+  if (current > latest) {
+    throw new ModelwatchError(
+      'NotValid',
+      `database schema version ${current} is newer than this code supports (${latest}): upgrade modelwatch before opening it`,
+    );
+  }
+  return migrations.filter((m) => m.version > current);
+}

@@ -1,0 +1,205 @@
+// The SQLite backend (better-sqlite3, WAL). Every write is one synchronous IMMEDIATE transaction
+// with no await inside; the doorbell rings synchronously after the commit, before apply resolves.
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { EntityId, EntityInfo, Logger } from '../../core/index.js';
+import { ModelwatchError, entityKey } from '../../core/index.js';
+import { Doorbell } from '../doorbell.js';
+import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import type { StateLimits } from '../limits.js';
+import type { WritePlan } from '../plan.js';
+import { META } from '../schema/migrations.js';
+import { migrateSqlite } from './migrate.js';
+
+type ChangeRow = [rev: number, modelUUID: string, kind: string, id: string, removed: number, at: number];
+type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
+
+export interface SqliteDriverConfig {
+  /** File path, or ':memory:'. */
+  path: string;
+  logger: Logger;
+  limits: StateLimits;
+}
+
+export class SqliteDriver implements StateDriver {
+  readonly backend = 'sqlite' as const;
+  readonly #db: SqliteDatabase;
+  readonly #doorbell: Doorbell;
+  readonly #write: (plan: WritePlan, atMs: number) => WriteResult;
+  readonly #stmt: Record<
+    'upsert' | 'delete' | 'modelKeys' | 'bump' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
+    Statement
+  >;
+  #closed = false;
+
+  constructor(config: SqliteDriverConfig) {
+    this.#db = new Database(config.path);
+    this.#doorbell = new Doorbell(config.logger);
+    const db = this.#db;
+    if (config.path !== ':memory:') db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a process crash loses nothing; only an OS crash can lose the last commits.
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.trunc(config.limits.sqliteBusyTimeoutMs)}`);
+    db.pragma('foreign_keys = ON');
+    migrateSqlite(db);
+    this.#stmt = {
+      upsert: db.prepare(`INSERT INTO entities (model_uuid, kind, id, data) VALUES (?, ?, ?, ?)
+        ON CONFLICT (model_uuid, kind, id) DO UPDATE SET data = excluded.data WHERE data IS NOT excluded.data`),
+      delete: db.prepare('DELETE FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?'),
+      modelKeys: db.prepare('SELECT kind, id FROM entities WHERE model_uuid = ?').raw(),
+      bump: db.prepare('UPDATE meta SET value = value + 1 WHERE key = ? RETURNING value').pluck(),
+      logChange: db.prepare('INSERT INTO changes (rev, model_uuid, kind, id, removed, at) VALUES (?, ?, ?, ?, ?, ?)'),
+      meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      get: db.prepare('SELECT data FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?').pluck(),
+      changes: db.prepare(`SELECT rev, model_uuid, kind, id, removed, at FROM changes WHERE rev > ?
+        ORDER BY rev, model_uuid, kind, id LIMIT ?`).raw(),
+      revisionRows: db.prepare(`SELECT rev, model_uuid, kind, id, removed, at FROM changes WHERE rev = ?
+        ORDER BY model_uuid, kind, id`).raw(),
+      all: db.prepare('SELECT model_uuid, kind, id, data FROM entities ORDER BY model_uuid, kind, id').raw(),
+    };
+    const txn = db.transaction((plan: WritePlan, atMs: number) => this.#writeSync(plan, atMs));
+    this.#write = (plan, atMs) => txn.immediate(plan, atMs);
+  }
+
+  write(plan: WritePlan, atMs: number): Promise<WriteResult> {
+    this.#checkOpen();
+    const result = this.#write(plan, atMs);
+    if (result.changes.length > 0) this.#doorbell.ring({ rev: result.rev, changes: result.changes });
+    return Promise.resolve(result);
+  }
+
+  /** Runs inside the transaction: synchronous by construction (better-sqlite3 refuses promises). */
+  #writeSync(plan: WritePlan, atMs: number): WriteResult {
+    const changed: { id: EntityId; removed: boolean }[] = [];
+    const setKeys = new Set<string>();
+    for (const s of plan.sets) {
+      setKeys.add(entityKey(s));
+      if (this.#stmt.upsert.run(s.modelUUID, s.kind, s.id, s.data).changes > 0) changed.push({ id: s, removed: false });
+    }
+    for (const r of plan.removes) {
+      if (this.#stmt.delete.run(r.modelUUID, r.kind, r.id).changes > 0) changed.push({ id: r, removed: true });
+    }
+    for (const modelUUID of plan.cascades) {
+      for (const [kind, id] of this.#stmt.modelKeys.all(modelUUID) as [string, string][]) {
+        const target: EntityId = { kind, modelUUID, id };
+        if (setKeys.has(entityKey(target))) continue;
+        this.#stmt.delete.run(modelUUID, kind, id);
+        changed.push({ id: target, removed: true });
+      }
+    }
+    if (changed.length === 0) return { rev: this.#metaValue(META.revision), changes: [] };
+    const rev = Number(this.#stmt.bump.get(META.revision));
+    const changes: StoredChange[] = changed.map(({ id, removed }) => {
+      this.#stmt.logChange.run(rev, id.modelUUID, id.kind, id.id, removed ? 1 : 0, atMs);
+      return { rev, kind: id.kind, modelUUID: id.modelUUID, id: id.id, removed, at: atMs };
+    });
+    return { rev, changes };
+  }
+
+  revision(): Promise<number> {
+    this.#checkOpen();
+    return Promise.resolve(this.#metaValue(META.revision));
+  }
+
+  get(id: EntityId): Promise<EntityInfo | undefined> {
+    this.#checkOpen();
+    const data = this.#stmt.get.get(id.modelUUID, id.kind, id.id) as string | undefined;
+    return Promise.resolve(data === undefined ? undefined : { kind: id.kind, modelUUID: id.modelUUID, id: id.id, data: parseData(data) });
+  }
+
+  list(filter: { modelUUID?: string; kind?: string }): Promise<EntityInfo[]> {
+    this.#checkOpen();
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.modelUUID !== undefined) {
+      where.push('model_uuid = ?');
+      params.push(filter.modelUUID);
+    }
+    if (filter.kind !== undefined) {
+      where.push('kind = ?');
+      params.push(filter.kind);
+    }
+    const sql = `SELECT model_uuid, kind, id, data FROM entities${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY model_uuid, kind, id`;
+    const rows = this.#db.prepare(sql).raw().all(...params) as EntityRow[];
+    return Promise.resolve(rows.map(toEntity));
+  }
+
+  readChanges(afterRev: number, limitRows: number): Promise<ChangeRead> {
+    this.#checkOpen();
+    const read = this.#db.transaction((): ChangeRead => {
+      const rows = (this.#stmt.changes.all(afterRev, limitRows) as ChangeRow[]).map(toChange);
+      return { rows, floor: this.#metaValue(META.compacted) };
+    });
+    return Promise.resolve(read.deferred());
+  }
+
+  readRevision(rev: number): Promise<StoredChange[]> {
+    this.#checkOpen();
+    return Promise.resolve((this.#stmt.revisionRows.all(rev) as ChangeRow[]).map(toChange));
+  }
+
+  snapshot(): Promise<Snapshot> {
+    this.#checkOpen();
+    const read = this.#db.transaction((): Snapshot => {
+      const rev = this.#metaValue(META.revision);
+      return { rev, entities: (this.#stmt.all.all() as EntityRow[]).map(toEntity) };
+    });
+    return Promise.resolve(read.deferred());
+  }
+
+  compact(request: CompactRequest): Promise<CompactResult> {
+    this.#checkOpen();
+    const run = this.#db.transaction((): CompactResult => {
+      const floor = this.#metaValue(META.compacted);
+      const countCut = this.#metaValue(META.revision) - request.keepRevisions;
+      const limit = Math.min(countCut, floor + request.maxRevisions);
+      if (limit <= floor) return { floor, more: false };
+      const cut = this.#db
+        .prepare('SELECT max(rev) FROM changes WHERE rev > ? AND rev <= ? AND at < ?')
+        .pluck()
+        .get(floor, limit, request.keepSinceMs) as number | null;
+      if (cut === null) return { floor, more: false };
+      this.#db.prepare('DELETE FROM changes WHERE rev <= ?').run(cut);
+      this.#db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(cut, META.compacted);
+      return { floor: cut, more: cut === limit && limit < countCut };
+    });
+    return Promise.resolve(run.immediate());
+  }
+
+  subscribe(onRing: (ring: Ring) => void): () => void {
+    return this.#doorbell.subscribe(onRing);
+  }
+
+  report(): Record<string, unknown> {
+    return { backend: this.backend, subscribers: this.#doorbell.size };
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  #metaValue(key: string): number {
+    return Number(this.#stmt.meta.get(key) ?? 0);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ModelwatchError('Stopped', 'state is closed');
+  }
+}
+
+function toChange(r: ChangeRow): StoredChange {
+  return { rev: r[0], modelUUID: r[1], kind: r[2], id: r[3], removed: r[4] !== 0, at: r[5] };
+}
+
+function toEntity(r: EntityRow): EntityInfo {
+  return { modelUUID: r[0], kind: r[1], id: r[2], data: parseData(r[3]) };
+}
+
+function parseData(text: string): Record<string, unknown> {
+  return JSON.parse(text) as Record<string, unknown>;
+}
