@@ -3,10 +3,12 @@
 // keys already emitted (spec/follower.md §3.9). Following a view is left to watchEntities.
 import type { Delta, EntityId, EntityInfo } from '../core/index.js';
 import { NotValidError, entityIdOf, entityKey } from '../core/index.js';
+import type { Watcher } from '../multiwatcher/index.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
 
 /**
- * What fromWatcher needs of a watcher: a multiwatcher Watcher satisfies it. `wasReset()`, when
+ * What fromWatcher needs of a watcher: a multiwatcher Watcher satisfies it, and so may a client's
+ * watcher over the wire or a test's scripted one. `wasReset()`, when
  * present, is read after each batch: a batch is a reset (a full snapshot replacing what came
  * before) when the flag reads true after it and read false after the batch before (or it is the
  * first batch). Edge-triggered so that both shapes work: the multiwatcher's flag, which says once
@@ -31,7 +33,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * reset diff, kept only when the watcher has wasReset().
  * @throws NotValidError "missing Watcher not valid" when w lacks next() or stop().
  */
-export function fromWatcher(w: DeltaSource): EntitySource {
+export function fromWatcher(w: Watcher | DeltaSource): EntitySource {
   const raw: unknown = w;
   if (raw === null || typeof raw !== 'object' || typeof w.next !== 'function' || typeof w.stop !== 'function') {
     throw new NotValidError('missing Watcher not valid');
