@@ -1,0 +1,193 @@
+// The controller's HTTP(S) listener: upgrades `/api` and `/model/<uuid>/api` to WebSocket RPC,
+// serves `/healthz`, `/metrics`, the REST routes and the dashboard, and owns every connection's
+// lifetime. RPC semantics live in api/rpc, REST in api/rest; this file only routes and supervises.
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { NotValidError, deferred, errorMessage } from '../../core/index.js';
+import type { Worker } from '../../core/index.js';
+import type { ControllerServices } from '../services.js';
+import { serveStatic } from './static-files.js';
+
+/** One RPC connection as the server sees it. */
+export interface RpcConnectionHandle {
+  close(): void;
+  report(): Record<string, unknown>;
+}
+
+/** Starts RPC on an upgraded socket (api/rpc's serveRpcConnection). */
+export type RpcConnector = (
+  ws: WebSocket,
+  info: { path: string; remoteAddress: string },
+  services: ControllerServices,
+) => RpcConnectionHandle;
+
+/** Handles a REST request; resolves false when the path is not a REST route. */
+export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** Configuration of an ApiServer. */
+export interface ApiServerConfig {
+  services: ControllerServices;
+  /** Host and port; port 0 picks a free one (see address()). */
+  host: string;
+  port: number;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  rpc: RpcConnector;
+  rest?: RestHandler;
+  /** Directory of the built dashboard, served at `/` when given. */
+  dashboardDir?: string;
+  /** Allowed `Origin` values for upgrades; empty or absent allows any (credentials travel in-band). */
+  allowedOrigins?: readonly string[];
+  /** Open connections per remote address; 0 = unlimited (default). */
+  maxConnectionsPerAddress?: number;
+}
+
+const RPC_PATH = /^\/(?:api|model\/([^/]*)\/api)$/;
+
+/** See the file comment. Start with `ApiServer.start(config)`; kill() closes every connection. */
+export class ApiServer implements Worker {
+  readonly #config: ApiServerConfig;
+  readonly #server: Server;
+  readonly #wss: WebSocketServer;
+  readonly #connections = new Set<RpcConnectionHandle>();
+  readonly #perAddress = new Map<string, number>();
+  readonly #sockets = new Set<Socket>();
+  readonly #done = deferred<void>();
+  #killed = false;
+  #upgradesRefused = 0;
+
+  private constructor(config: ApiServerConfig) {
+    this.#config = config;
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.#onRequest(req, res);
+    this.#server = config.tls ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, handler) : createHttpServer(handler);
+    // The RPC layer enforces the message limit itself (answering with the request id); the transport
+    // cap protects memory: above 4× the limit the socket closes with 1009.
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: 4 * config.services.limits.maxMessageBytes });
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.#server.on('connection', (s: Socket) => {
+      this.#sockets.add(s);
+      s.on('close', () => this.#sockets.delete(s));
+    });
+  }
+
+  /** Listens, resolving once bound. @throws NotValidError for a bad config; the listen error otherwise. */
+  static async start(config: ApiServerConfig): Promise<ApiServer> {
+    if ((config as Partial<ApiServerConfig>).services === undefined) throw new NotValidError('missing Services not valid');
+    if (typeof config.rpc !== 'function') throw new NotValidError('missing RpcConnector not valid');
+    if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new NotValidError(`port ${config.port} not valid`);
+    const s = new ApiServer(config);
+    await new Promise<void>((resolve, reject) => {
+      s.#server.once('error', reject);
+      s.#server.listen(config.port, config.host, () => {
+        s.#server.off('error', reject);
+        resolve();
+      });
+    });
+    s.#server.on('error', (err) => config.services.logger.error('api server error', { err: err.message }));
+    return s;
+  }
+
+  /** The bound address (the real port when configured with 0). */
+  address(): { host: string; port: number; url: string } {
+    const a = this.#server.address() as AddressInfo;
+    const scheme = this.#config.tls ? 'https' : 'http';
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return { host: a.address, port: a.port, url: `${scheme}://${host}:${a.port}` };
+  }
+
+  kill(): void {
+    if (this.#killed) return;
+    this.#killed = true;
+    for (const c of this.#connections) c.close();
+    this.#server.close(() => this.#done.resolve());
+    // Idle keep-alive HTTP sockets and SSE streams would hold close() open.
+    this.#server.closeIdleConnections();
+    for (const s of this.#sockets) s.destroy();
+    this.#wss.close();
+  }
+
+  wait(): Promise<void> {
+    return this.#done.promise;
+  }
+
+  report(): Record<string, unknown> {
+    const a = this.#killed ? undefined : this.address();
+    return {
+      address: a?.url,
+      connections: this.#connections.size,
+      'http-sockets': this.#sockets.size,
+      'upgrades-refused': this.#upgradesRefused,
+    };
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { services } = this.#config;
+    try {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (req.method === 'GET' && path === '/healthz') {
+        const revision = await services.state.revision();
+        sendJson(res, 200, { status: 'ok', revision, connections: this.#connections.size });
+        return;
+      }
+      if (req.method === 'GET' && path === '/metrics') {
+        const text = await services.registry.metrics();
+        res.writeHead(200, { 'content-type': services.registry.contentType });
+        res.end(text);
+        return;
+      }
+      if (this.#config.rest && (await this.#config.rest(req, res))) return;
+      if (this.#config.dashboardDir !== undefined && req.method === 'GET' && (await serveStatic(this.#config.dashboardDir, path, res))) return;
+      sendJson(res, 404, { error: `no route for ${req.method ?? 'GET'} ${path}`, code: 'NotFound' });
+    } catch (err) {
+      services.logger.error('http request failed', { url: req.url, err: errorMessage(err) });
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error', code: 'Internal' });
+      else res.destroy();
+    }
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const refuse = (status: string): void => {
+      this.#upgradesRefused++;
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (this.#killed || !RPC_PATH.test(path)) {
+      refuse('404 Not Found');
+      return;
+    }
+    const origins = this.#config.allowedOrigins ?? [];
+    const origin = req.headers.origin;
+    if (origins.length > 0 && origin !== undefined && !origins.includes(origin)) {
+      refuse('403 Forbidden');
+      return;
+    }
+    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    const limit = this.#config.maxConnectionsPerAddress ?? 0;
+    if (limit > 0 && (this.#perAddress.get(remoteAddress) ?? 0) >= limit) {
+      refuse('429 Too Many Requests');
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#perAddress.set(remoteAddress, (this.#perAddress.get(remoteAddress) ?? 0) + 1);
+      const conn = this.#config.rpc(ws, { path, remoteAddress }, this.#config.services);
+      this.#connections.add(conn);
+      ws.once('close', () => {
+        this.#connections.delete(conn);
+        const n = (this.#perAddress.get(remoteAddress) ?? 1) - 1;
+        if (n <= 0) this.#perAddress.delete(remoteAddress);
+        else this.#perAddress.set(remoteAddress, n);
+      });
+    });
+  }
+}
+
+/** Writes a JSON response. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
