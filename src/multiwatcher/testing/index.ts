@@ -3,3 +3,5 @@
 export { MemoryBacking } from './memory-backing.js';
 export type { MemoryBackingOptions, MemoryTransaction } from './memory-backing.js';
 export { DeltaView } from './delta-view.js';
+export { settle } from './settle.js';
+export { MODEL_1, MODEL_2, MODEL_3, unitInfo, shortDeltas } from './fixtures.js';
