@@ -81,7 +81,7 @@ export class RevisionMap {
    * it (older than what it retains, from another store instance, or in the future).
    */
   resolve(since: number, storeLatest: number, floor: number): number | undefined {
-    if (since === 0) return 0;
+    if (since === 0) return 0; // revision 0 is the empty state in both modes: nothing is held
     if (this.#mode === 'store') {
       const epoch = Math.floor(since / EPOCH_FACTOR);
       const revno = since - epoch * EPOCH_FACTOR;

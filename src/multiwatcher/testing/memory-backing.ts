@@ -9,7 +9,7 @@ import type { Deferred } from '../../core/index.js';
 export interface MemoryBackingOptions {
   /** Report database revisions (getAll's result, `rev` on changes). Default true. */
   revisions?: boolean;
-  /** Entities present from the start (revision 0 when revisions are on). */
+  /** Entities present from the start, committed together as revision 1 (revision 0 is the empty state). */
   initial?: readonly EntityInfo[];
 }
 
@@ -34,6 +34,7 @@ export class MemoryBacking implements AllWatcherBacking {
   constructor(options: MemoryBackingOptions = {}) {
     this.#revisions = options.revisions ?? true;
     for (const info of options.initial ?? []) this.#entities.set(entityKey(info), cloneInfo(info));
+    if (this.#entities.size > 0) this.#revision = 1;
   }
 
   /** Revision of the last commit (0 before any). */
