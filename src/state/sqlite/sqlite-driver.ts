@@ -41,7 +41,12 @@ export class SqliteDriver implements StateDriver {
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.trunc(config.limits.sqliteBusyTimeoutMs)}`);
     db.pragma('foreign_keys = ON');
-    migrateSqlite(db);
+    try {
+      migrateSqlite(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     this.#stmt = {
       upsert: db.prepare(`INSERT INTO entities (model_uuid, kind, id, data) VALUES (?, ?, ?, ?)
         ON CONFLICT (model_uuid, kind, id) DO UPDATE SET data = excluded.data WHERE data IS NOT excluded.data`),

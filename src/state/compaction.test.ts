@@ -1,0 +1,78 @@
+// Retention: the log keeps at least `ms` of time and `revisions` revisions, whichever holds more;
+// asking for changes below the window is ResyncRequired, never a silent gap.
+import { afterAll, afterEach, expect, it, vi } from 'vitest';
+import { ManualClock, hasCode } from '../core/index.js';
+import { openState } from './open-state.js';
+import type { OpenStateInternalOptions } from './open-state.js';
+import type { State } from './state.js';
+import { BACKENDS, modelUUID } from './testdata/backends.js';
+
+const M = modelUUID(1);
+
+async function writeRevisions(state: State, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await state.update({ kind: 'machine', modelUUID: M, id: String(i % 3), data: { i } });
+}
+
+/** Resolves with the error changesSince(rev) throws, or undefined when it succeeds. */
+async function resyncError(state: State, rev: number): Promise<unknown> {
+  return state.changesSince(rev).then(() => undefined, (err: unknown) => err);
+}
+
+for (const makeBackend of BACKENDS) {
+  const backend = makeBackend();
+  backend.describe(`compaction on ${backend.name}`, () => {
+    let state: State | undefined;
+    const open = async (clock: ManualClock, opts: OpenStateInternalOptions): Promise<State> => {
+      state = await openState(await backend.fresh(), { clock, ...opts });
+      return state;
+    };
+    afterEach(async () => {
+      await state?.close();
+      state = undefined;
+    });
+    afterAll(() => backend.cleanup());
+
+    it('resume below the retention window yields ResyncRequired, at its edge the rest', async () => {
+      const clock = new ManualClock(0);
+      const s = await open(clock, { retention: { ms: 1_000, revisions: 5 }, limits: { compactIntervalMs: 100 } });
+      await writeRevisions(s, 20);
+      clock.advance(100); // all 20 are younger than 1 s: time keeps them
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await resyncError(s, 0)).toBeUndefined();
+      clock.advance(2_000); // now older than 1 s: only the count (5) keeps revisions
+      await vi.waitFor(async () => {
+        clock.advance(100);
+        expect(await resyncError(s, 0)).toBeDefined();
+      }, { timeout: 10_000, interval: 20 });
+      const err = await resyncError(s, 14);
+      expect(hasCode(err, 'ResyncRequired'), String(err)).toBe(true);
+      expect((await s.changesSince(15)).map((c) => c.rev)).toEqual([16, 17, 18, 19, 20]);
+      expect(await s.revision()).toBe(20);
+      await writeRevisions(s, 1);
+      expect((await s.changesSince(15)).map((c) => c.rev)).toEqual([16, 17, 18, 19, 20, 21]);
+    });
+
+    it('the count window keeps history the time window would drop, and vice versa', async () => {
+      const clock = new ManualClock(0);
+      const s = await open(clock, { retention: { ms: 1_000, revisions: 1_000 }, limits: { compactIntervalMs: 100 } });
+      await writeRevisions(s, 20);
+      clock.advance(5_000);
+      await new Promise((r) => setTimeout(r, 100));
+      clock.advance(100);
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await s.changesSince(0)).length).toBe(20);
+    });
+
+    it('a large backlog is compacted in bounded rounds', async () => {
+      const clock = new ManualClock(0);
+      const s = await open(clock, { retention: { ms: 0, revisions: 2 }, limits: { compactIntervalMs: 100, compactBatchRevisions: 4 } });
+      await writeRevisions(s, 30);
+      clock.advance(1);
+      await vi.waitFor(async () => {
+        clock.advance(100);
+        expect(await resyncError(s, 27)).toBeDefined();
+      }, { timeout: 10_000, interval: 20 });
+      expect((await s.changesSince(28)).map((c) => c.rev)).toEqual([29, 30]);
+    });
+  });
+}
