@@ -36,7 +36,7 @@ describe('Pinger', () => {
   it('rejects bad config: empty or over-long key, bad model UUID, bad period, missing store or Clock', () => {
     const clock = new ManualClock();
     const store = new MemoryPresenceStore();
-    const make = (cfg: Record<string, unknown>) => () => new Pinger({ store, modelUUID: M, key: 'm#0', clock, ...cfg } as unknown as PingerConfig);
+    const make = (cfg: Record<string, unknown>) => () => new Pinger({ store, modelUUID: M, key: 'm#0', clock, ...cfg });
     for (const bad of [{ key: '' }, { key: 'k'.repeat(256) }, { modelUUID: 'nope' }, { modelUUID: M.toUpperCase() }, { period: 1500 }, { period: 500 }]) {
       expect(make(bad)).toThrow(/not valid/);
       try {
