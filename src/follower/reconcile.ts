@@ -1,7 +1,7 @@
 // The follower's view diff as a pure function: from the view (key → version last delivered) and one
 // event, the callbacks to deliver, in delivery order (spec/follower.md §3.2). Delivery is left to
 // watch-entities.ts, which commits each call to the view with applyCall as it delivers it.
-import type { EntityId, EntityInfo } from '../core/index.js';
+import type { EntityInfo } from '../core/index.js';
 import { compareEntityIds, entityKey } from '../core/index.js';
 import type { WatchEvent } from './watch-event.js';
 
@@ -20,22 +20,17 @@ export interface FollowerJudge {
   equals(a: EntityInfo, b: EntityInfo): boolean;
 }
 
-/** Origin at one key after an event: its identity and info, `undefined` when absent. */
-export interface OriginEntry {
-  readonly id: EntityId;
-  readonly info: EntityInfo | undefined;
-}
-
 /**
- * Step 1 of §3.2, restricted to the keys the event mentions: upserts in array order (a later entry
- * wins), then tombstones. The reconcile table reads origin only at those keys, and there origin's
- * new value is decided by the event alone, so this slice is all of origin that a batch needs: the
- * follower keeps no full mirror (memory O(view), not O(source)).
+ * Step 1 of §3.2, restricted to the keys the event mentions: key → origin's info after the event
+ * (undefined: absent), upserts applied in array order (a later entry wins), then tombstones. The
+ * reconcile table reads origin only at those keys, and there origin's new value is decided by the
+ * event alone, so this slice is all of origin a batch needs: the follower keeps no full mirror
+ * (memory O(view), not O(source)).
  */
-export function originSlice(event: WatchEvent): Map<string, OriginEntry> {
-  const slice = new Map<string, OriginEntry>();
-  for (const info of event.entities) slice.set(entityKey(info), { id: info, info });
-  for (const id of event.tombstones) slice.set(entityKey(id), { id, info: undefined });
+export function originSlice(event: WatchEvent): Map<string, EntityInfo | undefined> {
+  const slice = new Map<string, EntityInfo | undefined>();
+  for (const info of event.entities) slice.set(entityKey(info), info);
+  for (const id of event.tombstones) slice.set(entityKey(id), undefined);
   return slice;
 }
 
@@ -46,21 +41,36 @@ export function originSlice(event: WatchEvent): Map<string, OriginEntry> {
  * each at most once per mentioned key, so the cost is O(m log m) for an event of m keys.
  */
 export function reconcile(view: ReadonlyMap<string, EntityInfo>, event: WatchEvent, judge: FollowerJudge): FollowerCall[] {
+  const { entities, tombstones } = event;
+  // The common event of one change, without the slice map: same table, same result.
+  if (entities.length + tombstones.length === 1) {
+    const info = entities[0];
+    const id = info ?? tombstones[0];
+    const call = id === undefined ? undefined : reconcileAt(view, entityKey(id), info, judge);
+    return call === undefined ? [] : [call];
+  }
   const upserts: FollowerCall[] = [];
   const deletions: FollowerCall[] = [];
-  for (const [key, { info }] of originSlice(event)) {
-    const delivered = view.get(key);
-    if (info !== undefined && judge.filter(info)) {
-      if (delivered === undefined) upserts.push({ type: 'new', key, next: info });
-      else if (!judge.equals(delivered, info)) upserts.push({ type: 'updated', key, prev: delivered, next: info });
-      // else: suppressed; the view keeps the version last delivered, so small changes cannot drift.
-    } else if (delivered !== undefined) {
-      deletions.push({ type: 'deleted', key, prev: delivered });
-    }
+  for (const [key, info] of originSlice(event)) {
+    const call = reconcileAt(view, key, info, judge);
+    if (call === undefined) continue;
+    if (call.type === 'deleted') deletions.push(call);
+    else upserts.push(call);
   }
   if (upserts.length > 1) upserts.sort(byKeyOrder);
   if (deletions.length > 1) deletions.sort(byKeyOrder);
   return deletions.length === 0 ? upserts : upserts.concat(deletions);
+}
+
+/** One row of the table of §3.2 for key K, with `info` = origin[K] after the event. */
+function reconcileAt(view: ReadonlyMap<string, EntityInfo>, key: string, info: EntityInfo | undefined, judge: FollowerJudge): FollowerCall | undefined {
+  const delivered = view.get(key);
+  if (info !== undefined && judge.filter(info)) {
+    if (delivered === undefined) return { type: 'new', key, next: info };
+    if (!judge.equals(delivered, info)) return { type: 'updated', key, prev: delivered, next: info };
+    return undefined; // suppressed: the view keeps the version last delivered, so small changes cannot drift
+  }
+  return delivered === undefined ? undefined : { type: 'deleted', key, prev: delivered };
 }
 
 /** Commits one call to the view: new/updated store the delivered version, deleted removes the key. */

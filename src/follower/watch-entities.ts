@@ -60,13 +60,24 @@ class FollowerRun {
     try {
       if (signal?.aborted) throw signal.reason;
       for (;;) {
-        const step = await this.#pull();
-        if (signal?.aborted) throw signal.reason;
+        let step: IteratorResult<WatchEvent>;
+        try {
+          step = await (signal === undefined ? this.#iterator.next() : this.#pullAbortable());
+        } catch (err) {
+          if (signal?.aborted === true) throw signal.reason;
+          this.#iteratorDone = true; // an iterator that threw is finished; it is not returned
+          throw err;
+        } finally {
+          this.#abortPull = undefined;
+        }
+        if (signal?.aborted === true) throw signal.reason;
         if (step.done === true) {
           this.#iteratorDone = true;
           return;
         }
-        await this.#process(step.value);
+        // Synchronous unless a callback returns a promise: an await per batch costs microtask turns.
+        const pending = this.#process(step.value);
+        if (pending !== undefined) await pending;
       }
     } finally {
       signal?.removeEventListener('abort', this.#onAbort);
@@ -74,28 +85,26 @@ class FollowerRun {
     }
   }
 
-  /** Next step of the source; with a signal, rejects with its reason as soon as it aborts. */
-  async #pull(): Promise<IteratorResult<WatchEvent>> {
-    try {
-      if (this.#signal === undefined) return await this.#iterator.next();
-      return await new Promise<IteratorResult<WatchEvent>>((resolve, reject) => {
-        this.#abortPull = reject;
-        this.#iterator.next().then(resolve, reject);
-      });
-    } catch (err) {
-      if (this.#signal?.aborted === true) throw this.#signal.reason;
-      this.#iteratorDone = true; // an iterator that threw is finished; it is not returned
-      throw err;
-    } finally {
-      this.#abortPull = undefined;
-    }
+  /** The next step of the source, rejected with the abort reason as soon as the signal aborts. */
+  #pullAbortable(): Promise<IteratorResult<WatchEvent>> {
+    return new Promise<IteratorResult<WatchEvent>>((resolve, reject) => {
+      this.#abortPull = reject;
+      this.#iterator.next().then(resolve, reject);
+    });
   }
 
-  /** One batch: reconcile, deliver each call (committing it to the view), then onBatchDone. */
-  async #process(event: unknown): Promise<void> {
+  /** One batch: reconcile, then deliver. Returns a promise only once a callback returned one. */
+  #process(event: unknown): Promise<void> | undefined {
     checkWatchEvent(event);
     if (event.lastBacklogged === true) this.#synced = true;
-    for (const call of reconcile(this.#view, event, this.#follower)) {
+    return this.#deliverFrom(reconcile(this.#view, event, this.#follower), 0);
+  }
+
+  /** Delivers calls[from…] (committing each to the view), then onBatchDone; sync until a callback is async. */
+  #deliverFrom(calls: FollowerCall[], from: number): Promise<void> | undefined {
+    for (let i = from; i < calls.length; i++) {
+      const call = calls[i];
+      if (call === undefined) continue;
       applyCall(this.#view, call);
       let pending: PromiseLike<unknown> | undefined;
       try {
@@ -103,23 +112,34 @@ class FollowerRun {
       } catch (err) {
         throw this.#failure(call, err);
       }
-      // Sync callbacks are not awaited: an await per call would cost a microtask each.
-      if (pending !== undefined) {
-        try {
-          await pending;
-        } catch (err) {
-          throw this.#failure(call, err);
-        }
-      }
-      if (this.#signal?.aborted === true) throw this.#signal.reason;
+      if (pending !== undefined) return this.#awaitCall(pending, call, calls, i + 1);
+      this.#throwIfAborted();
     }
     let pending: PromiseLike<unknown> | undefined;
     try {
       pending = thenable(this.#follower.onBatchDone({ synced: this.#synced }));
-      if (pending !== undefined) await pending;
     } catch (err) {
       throw this.#failure(undefined, err);
     }
+    if (pending !== undefined) return this.#awaitCall(pending, undefined, calls, calls.length + 1);
+    this.#throwIfAborted();
+    return undefined;
+  }
+
+  /** Awaits a callback's promise, then goes on with calls[next…] (past the end: the batch is done). */
+  async #awaitCall(pending: PromiseLike<unknown>, call: FollowerCall | undefined, calls: FollowerCall[], next: number): Promise<void> {
+    try {
+      await pending;
+    } catch (err) {
+      throw this.#failure(call, err);
+    }
+    this.#throwIfAborted();
+    if (next > calls.length) return;
+    const more = this.#deliverFrom(calls, next);
+    if (more !== undefined) await more;
+  }
+
+  #throwIfAborted(): void {
     if (this.#signal?.aborted === true) throw this.#signal.reason;
   }
 
@@ -154,7 +174,7 @@ export function releaseIterator(iterator: AsyncIterator<unknown>): void {
 }
 
 function thenable(v: unknown): PromiseLike<unknown> | undefined {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function'
+  return v !== undefined && v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function'
     ? (v as PromiseLike<unknown>)
     : undefined;
 }
