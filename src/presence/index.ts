@@ -31,3 +31,12 @@ export { slotOf, pingIntervalMs, validPeriod, windowSlots, skewSlots } from './s
 /** Shared prom-client metrics (`modelwatch_presence_*`). */
 export { PresenceMetrics } from './metrics.js';
 export * as presenceLimits from './limits.js';
+/** A watcher per model on demand, restarted 1 s after it dies; listeners follow the replacement. */
+export { PresenceWatchers } from './watcher-factory.js';
+export type { PresenceWatchersConfig } from './watcher-factory.js';
+/** Prunes a controller's models on a jittered schedule. */
+export { PruneSchedule } from './prune-schedule.js';
+export type { PruneScheduleConfig } from './prune-schedule.js';
+/** Dependency-engine manifolds: the batcher, the prune schedule and the watcher factory. */
+export { pingBatcherManifold, presencePrunerManifold, presenceWatchersManifold, presenceStoreOf } from './manifolds.js';
+export type { PresenceManifoldConfig } from './manifolds.js';
