@@ -1,0 +1,31 @@
+// Tunables of the auth service, each with its reason. Tests pass smaller values.
+import type { LoginLimits } from './login-limiter.js';
+import { DEFAULT_LOGIN_LIMITS } from './login-limiter.js';
+
+/** Limits of createAuthService; every field optional there. */
+export interface AuthLimits extends LoginLimits {
+  /** A failed login is answered after a delay drawn uniformly from [min, max] ms (spec §9: 0.5–1 s). */
+  failureDelayMinMs: number;
+  failureDelayMaxMs: number;
+  /** Bearer tokens expire this long after issue (24 h: a working day plus margin for a CLI login). */
+  tokenTtlMs: number;
+  /** Live tokens kept; beyond, the oldest is dropped (bounds memory against token minting loops). */
+  maxTokens: number;
+  /**
+   * scrypt verifications run at once. Each takes ~16 MiB and ~30 ms of a libuv thread, so an
+   * unbounded burst is a memory DoS; 4 = libuv's default thread pool.
+   */
+  maxConcurrentVerifications: number;
+  /** Logins waiting for a verification slot; beyond, `try again` at once (bounds the queue). */
+  maxQueuedVerifications: number;
+}
+
+export const DEFAULT_AUTH_LIMITS: AuthLimits = Object.freeze({
+  ...DEFAULT_LOGIN_LIMITS,
+  failureDelayMinMs: 500,
+  failureDelayMaxMs: 1000,
+  tokenTtlMs: 24 * 60 * 60 * 1000,
+  maxTokens: 100_000,
+  maxConcurrentVerifications: 4,
+  maxQueuedVerifications: 10_000,
+});

@@ -1,0 +1,210 @@
+// The controller's AuthService (api/services.ts): password logins for users and agents, rate limited
+// and delayed on failure (spec/protocol.md §9), model access lookups, and REST bearer tokens.
+import type { Clock, Logger, Random } from '../../core/index.js';
+import { ModelwatchError, NotValidError, sleep, systemRandom } from '../../core/index.js';
+import type { AuthService, Identity, LoginAttempt, ModelAccess } from '../services.js';
+import type { AuthLimits } from './auth-limits.js';
+import { DEFAULT_AUTH_LIMITS } from './auth-limits.js';
+import { LoginLimiter } from './login-limiter.js';
+import { generatePassword, hashPassword, verifyPassword } from './password.js';
+import { parseAuthTag } from './tags.js';
+import { TokenStore } from './token-store.js';
+import type { UserAdmin } from './user-admin.js';
+import { MAX_PASSWORD_LENGTH, UserAdministration } from './user-admin.js';
+import type { UserStore } from './user-store.js';
+import { VerifyGate } from './verify-gate.js';
+
+/** Configuration of createAuthService. */
+export interface AuthServiceConfig {
+  clock: Clock;
+  logger: Logger;
+  users: UserStore;
+  /** Jitter source for the failure delay (default Math.random). */
+  random?: Random;
+  limits?: Partial<AuthLimits>;
+}
+
+/** An AuthService plus the user management that shares its store and tokens. */
+export type ControllerAuthService = AuthService & { readonly admin: UserAdmin };
+
+/** Exact texts (spec/protocol.md §2.4). */
+export const INVALID_CREDENTIALS = 'invalid entity name or password';
+export const PERMISSION_DENIED = 'permission denied';
+export const TRY_AGAIN = 'try again';
+
+type Outcome = { type: 'ok'; identity: Identity } | { type: 'denied' } | { type: 'bad'; reason: string } | { type: 'locked' };
+
+/**
+ * Creates the auth service.
+ * @throws NotValidError "missing Clock not valid" / "missing Logger not valid" / "missing UserStore not valid",
+ *   or "limits.<name> … not valid".
+ */
+export function createAuthService(config: AuthServiceConfig): ControllerAuthService {
+  return new ControllerAuth(config);
+}
+
+class ControllerAuth implements AuthService {
+  readonly admin: UserAdmin;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #users: UserStore;
+  readonly #random: Random;
+  readonly #limits: AuthLimits;
+  readonly #limiter: LoginLimiter;
+  readonly #gate: VerifyGate;
+  readonly #tokens: TokenStore;
+  /** A hash to verify against when there is no stored one, so unknown names cost what known ones do. */
+  #dummyHash: Promise<string> | undefined;
+  #succeeded = 0;
+  #failed = 0;
+  #lockedOut = 0;
+
+  constructor(config: AuthServiceConfig) {
+    const c = (typeof config === 'object' ? config : {}) as Partial<AuthServiceConfig>;
+    if (!hasMethods(c.clock, ['now', 'setTimeout'])) throw new NotValidError('missing Clock not valid');
+    if (!hasMethods(c.logger, ['debug', 'info', 'warn', 'error'])) throw new NotValidError('missing Logger not valid');
+    if (!hasMethods(c.users, ['getUser', 'getModelAccess', 'getAgentCredential'])) throw new NotValidError('missing UserStore not valid');
+    if (c.random !== undefined && typeof c.random !== 'function') throw new NotValidError('random not valid: must be a function');
+    this.#clock = c.clock as Clock;
+    this.#logger = c.logger as Logger;
+    this.#users = c.users as UserStore;
+    this.#random = c.random ?? systemRandom;
+    this.#limits = resolveLimits(c.limits);
+    this.#limiter = new LoginLimiter(this.#clock, this.#limits);
+    this.#gate = new VerifyGate(this.#limits.maxConcurrentVerifications, this.#limits.maxQueuedVerifications);
+    this.#tokens = new TokenStore(this.#clock, this.#limits.tokenTtlMs, this.#limits.maxTokens);
+    this.admin = new UserAdministration(this.#users, this.#clock, this.#tokens);
+  }
+
+  async login(attempt: LoginAttempt): Promise<Identity> {
+    const tag = typeof attempt.tag === 'string' ? attempt.tag : '';
+    // Unparseable tags share one key: they always fail, and a spray of them cannot grow the limiter.
+    const tagKey = `tag:${parseAuthTag(tag) === undefined ? '(invalid)' : tag}`;
+    const keys = [`addr:${attempt.remoteAddress}`, tagKey];
+    let outcome: Outcome = { type: 'locked' };
+    if (!this.#limiter.isLocked(keys)) {
+      try {
+        outcome = await this.#gate.run(async () => {
+          // Re-checked in the gate and recorded before leaving it: a queued burst of guesses stops as
+          // soon as earlier ones locked the key.
+          if (this.#limiter.isLocked(keys)) return { type: 'locked' } as const;
+          const o = await this.#check(attempt, tag);
+          if (o.type === 'bad') this.#limiter.fail(keys);
+          else this.#limiter.succeed(tagKey); // right password: the tag's counter resets
+          return o;
+        });
+      } catch (err) {
+        if (!(err instanceof ModelwatchError && err.code === 'TryAgain')) throw err;
+      }
+    }
+    const fields = { tag: tag.slice(0, 128), remoteAddress: attempt.remoteAddress, modelUUID: attempt.modelUUID };
+    switch (outcome.type) {
+      case 'ok':
+        this.#succeeded++;
+        return outcome.identity;
+      case 'denied':
+        this.#failed++;
+        this.#logger.info('login refused: no access to model', fields);
+        await this.#failureDelay();
+        throw new ModelwatchError('PermissionDenied', PERMISSION_DENIED);
+      case 'bad':
+        this.#failed++;
+        this.#logger.info(`login failed: ${outcome.reason}`, fields);
+        await this.#failureDelay();
+        throw new ModelwatchError('Unauthorized', INVALID_CREDENTIALS);
+      case 'locked':
+        this.#lockedOut++;
+        this.#logger.info('login refused: too many failed logins', fields);
+        await this.#failureDelay();
+        throw new ModelwatchError('TryAgain', TRY_AGAIN);
+    }
+  }
+
+  async modelAccess(identity: Identity, modelUUID: string): Promise<ModelAccess | ''> {
+    if (identity.kind === 'agent') return identity.modelUUID === modelUUID ? 'read' : '';
+    // Re-read on every call: access is checked per call, so a removal or demotion applies at once.
+    const u = await this.#users.getUser(identity.name);
+    if (u === undefined) return '';
+    if (u.controllerAccess === 'superuser') return 'admin';
+    return (await this.#users.getModelAccess(identity.name, modelUUID)) ?? '';
+  }
+
+  issueToken(identity: Identity): Promise<string> {
+    return Promise.resolve(this.#tokens.issue(identity));
+  }
+
+  resolveToken(token: string): Promise<Identity | undefined> {
+    return Promise.resolve(typeof token === 'string' && token !== '' ? this.#tokens.resolve(token) : undefined);
+  }
+
+  report(): Record<string, unknown> {
+    return {
+      'tracked-login-keys': this.#limiter.size(),
+      'live-tokens': this.#tokens.size,
+      'verifications-running': this.#gate.running,
+      'verifications-queued': this.#gate.queued,
+      'logins-succeeded': this.#succeeded,
+      'logins-failed': this.#failed,
+      'logins-locked-out': this.#lockedOut,
+    };
+  }
+
+  /** Checks the credentials; never logs or returns the password. */
+  async #check(attempt: LoginAttempt, tag: string): Promise<Outcome> {
+    const password = attempt.password;
+    const parsed = parseAuthTag(tag);
+    if (typeof password !== 'string' || password === '' || password.length > MAX_PASSWORD_LENGTH) {
+      return { type: 'bad', reason: 'unusable credentials' };
+    }
+    if (parsed === undefined) return { type: 'bad', reason: 'unsupported tag' };
+    const modelUUID = attempt.modelUUID;
+    if (parsed.kind === 'user') {
+      const u = await this.#users.getUser(parsed.name);
+      if (!(await this.#verify(password, u?.passwordHash)) || u === undefined) return { type: 'bad', reason: 'unknown user or wrong password' };
+      if (modelUUID !== undefined && u.controllerAccess !== 'superuser') {
+        if ((await this.#users.getModelAccess(u.name, modelUUID)) === undefined) return { type: 'denied' };
+      }
+      return {
+        type: 'ok',
+        identity: { kind: 'user', tag, name: u.name, displayName: u.displayName, controllerAccess: u.controllerAccess },
+      };
+    }
+    // Agents log in only on their own model's connection, with the password set at provisioning.
+    const stored = modelUUID === undefined ? undefined : await this.#users.getAgentCredential(modelUUID, tag);
+    if (!(await this.#verify(password, stored)) || stored === undefined || modelUUID === undefined) {
+      return { type: 'bad', reason: 'unknown agent or wrong password' };
+    }
+    return { type: 'ok', identity: { kind: 'agent', tag, agent: parsed, modelUUID } };
+  }
+
+  /** Verifies in constant time; with no stored hash, burns the same work and answers false. */
+  async #verify(password: string, stored: string | undefined): Promise<boolean> {
+    if (stored !== undefined) return verifyPassword(password, stored);
+    this.#dummyHash ??= hashPassword(generatePassword());
+    await verifyPassword(password, await this.#dummyHash);
+    return false;
+  }
+
+  #failureDelay(): Promise<void> {
+    const { failureDelayMinMs: min, failureDelayMaxMs: max } = this.#limits;
+    return sleep(this.#clock, min + this.#random() * (max - min));
+  }
+}
+
+function resolveLimits(limits: unknown): AuthLimits {
+  if (limits !== undefined && (limits === null || typeof limits !== 'object')) throw new NotValidError('limits not valid: must be an object');
+  const out: AuthLimits = { ...DEFAULT_AUTH_LIMITS, ...(limits as Partial<AuthLimits> | undefined) };
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new NotValidError(`limits.${k} ${String(v)} not valid: must be a non-negative number`);
+  }
+  if (out.failureDelayMinMs > out.failureDelayMaxMs) {
+    throw new NotValidError('limits.failureDelayMinMs not valid: must not exceed failureDelayMaxMs');
+  }
+  return out;
+}
+
+function hasMethods(v: unknown, names: readonly string[]): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return names.every((n) => typeof o[n] === 'function');
+}

@@ -1,0 +1,107 @@
+// An in-memory UserStore (Maps), for tests and for a controller without a persistent database.
+import { ModelwatchError } from '../../core/index.js';
+import type { ModelAccessRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
+
+/** Keeps users, grants and agent credentials in Maps; records are copied in and out. */
+export class MemoryUserStore implements UserStore {
+  readonly #users = new Map<string, UserRecord>();
+  /** user → modelUUID → access. */
+  readonly #grants = new Map<string, Map<string, UserModelAccess>>();
+  /** modelUUID → agent tag → scrypt hash. */
+  readonly #agents = new Map<string, Map<string, string>>();
+
+  getUser(name: string): Promise<UserRecord | undefined> {
+    const u = this.#users.get(name);
+    return Promise.resolve(u === undefined ? undefined : { ...u });
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return Promise.resolve([...this.#users.values()].sort((a, b) => cmp(a.name, b.name)).map((u) => ({ ...u })));
+  }
+
+  countUsers(): Promise<number> {
+    return Promise.resolve(this.#users.size);
+  }
+
+  addUser(user: UserRecord): Promise<void> {
+    if (this.#users.has(user.name)) return Promise.reject(new ModelwatchError('AlreadyExists', `user "${user.name}" already exists`));
+    this.#users.set(user.name, { ...user });
+    return Promise.resolve();
+  }
+
+  removeUser(name: string): Promise<boolean> {
+    this.#grants.delete(name);
+    return Promise.resolve(this.#users.delete(name));
+  }
+
+  updateUser(name: string, patch: UserPatch): Promise<boolean> {
+    const u = this.#users.get(name);
+    if (u === undefined) return Promise.resolve(false);
+    this.#users.set(name, {
+      ...u,
+      displayName: patch.displayName ?? u.displayName,
+      passwordHash: patch.passwordHash ?? u.passwordHash,
+      controllerAccess: patch.controllerAccess ?? u.controllerAccess,
+    });
+    return Promise.resolve(true);
+  }
+
+  getModelAccess(user: string, modelUUID: string): Promise<UserModelAccess | undefined> {
+    return Promise.resolve(this.#grants.get(user)?.get(modelUUID));
+  }
+
+  setModelAccess(user: string, modelUUID: string, access: UserModelAccess): Promise<void> {
+    let m = this.#grants.get(user);
+    if (m === undefined) {
+      m = new Map();
+      this.#grants.set(user, m);
+    }
+    m.set(modelUUID, access);
+    return Promise.resolve();
+  }
+
+  removeModelAccess(user: string, modelUUID: string): Promise<boolean> {
+    return Promise.resolve(this.#grants.get(user)?.delete(modelUUID) ?? false);
+  }
+
+  listModelAccess(filter: { user?: string; modelUUID?: string } = {}): Promise<ModelAccessRecord[]> {
+    const out: ModelAccessRecord[] = [];
+    for (const [user, models] of this.#grants) {
+      if (filter.user !== undefined && user !== filter.user) continue;
+      for (const [modelUUID, access] of models) {
+        if (filter.modelUUID !== undefined && modelUUID !== filter.modelUUID) continue;
+        out.push({ user, modelUUID, access });
+      }
+    }
+    out.sort((a, b) => cmp(a.user, b.user) || cmp(a.modelUUID, b.modelUUID));
+    return Promise.resolve(out);
+  }
+
+  getAgentCredential(modelUUID: string, tag: string): Promise<string | undefined> {
+    return Promise.resolve(this.#agents.get(modelUUID)?.get(tag));
+  }
+
+  setAgentCredential(modelUUID: string, tag: string, passwordHash: string): Promise<void> {
+    let m = this.#agents.get(modelUUID);
+    if (m === undefined) {
+      m = new Map();
+      this.#agents.set(modelUUID, m);
+    }
+    m.set(tag, passwordHash);
+    return Promise.resolve();
+  }
+
+  removeAgentCredential(modelUUID: string, tag: string): Promise<boolean> {
+    return Promise.resolve(this.#agents.get(modelUUID)?.delete(tag) ?? false);
+  }
+
+  forgetModel(modelUUID: string): Promise<void> {
+    for (const models of this.#grants.values()) models.delete(modelUUID);
+    this.#agents.delete(modelUUID);
+    return Promise.resolve();
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
