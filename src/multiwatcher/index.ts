@@ -14,3 +14,6 @@ export { isErrStopped, WatcherStoppedError, WATCHER_STOPPED, SHARED_STATE_STOPPE
 export type { AllWatcherBacking, BackingChange, BackingStore } from '../core/index.js';
 /** Tunables and their defaults. */
 export { DEFAULT_RETAIN_REVISIONS, MAX_REVISION_CHECKPOINTS, DEFAULT_RESTART_DELAY_MS, MAX_REPORTED_ERRORS } from './limits.js';
+/** The dependency-engine manifold: input = the state resource; output = the worker (a watcher factory). */
+export { multiwatcherManifold } from './manifold.js';
+export type { MultiwatcherManifoldConfig } from './manifold.js';
