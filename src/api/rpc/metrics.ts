@@ -1,0 +1,53 @@
+// Prometheus metrics of the RPC edge (`modelwatch_api_rpc_*`), registered once per registry and
+// shared by every connection using it. Labels are bounded: unknown facades/methods read "unknown".
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/** The metric objects one registry holds. */
+export interface RpcMetrics {
+  /** Requests answered, by facade, method and outcome (`ok`, or the wire error code, or `error`). */
+  readonly requests: Counter<'facade' | 'method' | 'outcome'>;
+  /** Time from reading a request to writing its answer (a watcher Next includes its wait). */
+  readonly latency: Histogram<'facade' | 'method'>;
+  /** Open RPC connections by kind (model, controller). */
+  readonly connections: Gauge<'kind'>;
+  /** Live watchers over all RPC connections, by facade. */
+  readonly watchers: Gauge<'facade'>;
+  /** Connections closed by the server, by reason. */
+  readonly closes: Counter<'reason'>;
+}
+
+const cache = new WeakMap<Registry, RpcMetrics>();
+
+function reuse<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/** The registry's RPC metrics, created on first use. */
+export function rpcMetricsFor(registry: Registry): RpcMetrics {
+  let m = cache.get(registry);
+  if (m !== undefined) return m;
+  const registers = [registry];
+  m = {
+    requests: reuse(registry, 'modelwatch_api_rpc_requests_total', () => new Counter({
+      name: 'modelwatch_api_rpc_requests_total', help: 'RPC requests answered, by facade, method and outcome.',
+      labelNames: ['facade', 'method', 'outcome'] as const, registers,
+    })),
+    latency: reuse(registry, 'modelwatch_api_rpc_request_duration_seconds', () => new Histogram({
+      name: 'modelwatch_api_rpc_request_duration_seconds', help: 'RPC request latency (a watcher Next includes its wait).',
+      labelNames: ['facade', 'method'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30], registers,
+    })),
+    connections: reuse(registry, 'modelwatch_api_rpc_connections', () => new Gauge({
+      name: 'modelwatch_api_rpc_connections', help: 'Open WebSocket RPC connections.', labelNames: ['kind'] as const, registers,
+    })),
+    watchers: reuse(registry, 'modelwatch_api_rpc_watchers', () => new Gauge({
+      name: 'modelwatch_api_rpc_watchers', help: 'Live watchers of WebSocket RPC connections.', labelNames: ['facade'] as const, registers,
+    })),
+    closes: reuse(registry, 'modelwatch_api_rpc_server_closes_total', () => new Counter({
+      name: 'modelwatch_api_rpc_server_closes_total', help: 'Connections closed by the server, by reason.',
+      labelNames: ['reason'] as const, registers,
+    })),
+  };
+  cache.set(registry, m);
+  return m;
+}
