@@ -14,3 +14,9 @@ export { DEFAULT_LIMITS } from './limits.js';
 export type { Migration } from './schema/migrations.js';
 /** Ordered schema migrations and the version this code writes (append-only). */
 export { MIGRATIONS, SCHEMA_VERSION } from './schema/migrations.js';
+export type { StateManifoldConfig } from './manifold.js';
+/**
+ * `stateManifold(config)`: a dependency-engine manifold (no inputs) whose output is the State; kill
+ * closes it. Throws NotValidError "missing URL not valid" / "missing Clock not valid" / "missing Logger not valid".
+ */
+export { stateManifold, StateWorker } from './manifold.js';

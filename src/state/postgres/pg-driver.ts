@@ -89,7 +89,7 @@ export class PostgresDriver implements StateDriver {
     const params = writeParams(plan, atMs);
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await this.#writes.query<ChangeRow>({ text: sql.WRITE_SQL, values: params, rowMode: 'array' });
+        const res = await this.#writes.query<ChangeRow>({ name: 'mw_state_write', text: sql.WRITE_SQL, values: params, rowMode: 'array' });
         if (res.rows.length === 0) return { rev: await this.revision(), changes: [] };
         const changes = res.rows.map((r) => toChange(r, atMs));
         const rev = (changes[0] as StoredChange).rev;
@@ -108,13 +108,13 @@ export class PostgresDriver implements StateDriver {
 
   async revision(): Promise<number> {
     this.#checkOpen();
-    const res = await this.#reads.query<[string]>({ text: sql.REVISION_SQL, rowMode: 'array' });
+    const res = await this.#reads.query<[string]>({ name: 'mw_state_revision', text: sql.REVISION_SQL, rowMode: 'array' });
     return this.#durable(Number(res.rows[0]?.[0] ?? 0));
   }
 
   async get(id: EntityId): Promise<EntityInfo | undefined> {
     this.#checkOpen();
-    const res = await this.#reads.query<[string]>({ text: sql.GET_SQL, values: [id.modelUUID, id.kind, id.id], rowMode: 'array' });
+    const res = await this.#reads.query<[string]>({ name: 'mw_state_get', text: sql.GET_SQL, values: [id.modelUUID, id.kind, id.id], rowMode: 'array' });
     const data = res.rows[0]?.[0];
     return data === undefined ? undefined : { kind: id.kind, modelUUID: id.modelUUID, id: id.id, data: parseData(data) };
   }
@@ -141,8 +141,8 @@ export class PostgresDriver implements StateDriver {
     this.#checkOpen();
     // Rows first, floor second (each statement its own snapshot): a compaction committed between the
     // two can only raise the floor we report, never hide rows we did not return.
-    const res = await this.#reads.query<ChangeRow>({ text: sql.CHANGES_SQL, values: [afterRev, limitRows], rowMode: 'array' });
-    const floorRes = await this.#reads.query<[string]>({ text: sql.FLOOR_SQL, rowMode: 'array' });
+    const res = await this.#reads.query<ChangeRow>({ name: 'mw_state_changes', text: sql.CHANGES_SQL, values: [afterRev, limitRows], rowMode: 'array' });
+    const floorRes = await this.#reads.query<[string]>({ name: 'mw_state_floor', text: sql.FLOOR_SQL, rowMode: 'array' });
     const rows = res.rows.map((r) => toChange(r));
     const last = rows[rows.length - 1];
     if (last !== undefined) await this.#durable(last.rev);
