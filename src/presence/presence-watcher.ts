@@ -6,6 +6,7 @@ import type { Clock, Deferred, Logger, Random, TimerHandle, Worker } from '../co
 import { applyRead, decodeWindow, initialPresenceState } from './alive-rule.js';
 import type { PresenceState } from './alive-rule.js';
 import { DeadMark, inertClock } from './dead-mark.js';
+import { Listeners } from './listeners.js';
 import { MAX_SEQS_PER_QUERY, PRUNE_PROBABILITY_PER_READ } from './limits.js';
 import { MemoryPresenceStore } from './memory-store.js';
 import { PresenceMetrics } from './metrics.js';
@@ -34,16 +35,6 @@ export interface PresenceWatcherConfig {
   registry?: Registry;
 }
 
-type Listener = (c: Change) => void;
-/** One registration of (key, listener); queued events carry it, so a re-watch never gets stale ones. */
-interface Registration {
-  readonly key: string;
-  readonly listener: Listener;
-}
-interface QueuedEvent {
-  readonly reg: Registration;
-  readonly change: Change;
-}
 type Phase = 'running' | 'stopping' | 'stopped' | 'dead';
 
 const dyingError = (): ModelwatchError => new ModelwatchError('Stopped', 'cannot check liveness: watcher is dying');
@@ -62,11 +53,9 @@ export class PresenceWatcher implements Worker {
   #state: PresenceState = initialPresenceState;
   /** seq → key of every owned seq seen in a window; trimmed by the Pruner. */
   readonly #beings = new Map<number, string>();
-  readonly #registrations = new Map<string, Map<Listener, Registration>>();
-  #queue: QueuedEvent[] = [];
-  #drainScheduled = false;
-  /** sync() callers released by the next drain (their read has completed). */
-  #afterDrain: Deferred<void>[] = [];
+  readonly #listeners = new Listeners((key, err) => {
+    this.#logger.error('presence listener failed', { key, 'model-uuid': this.#modelUUID, err: errorMessage(err) });
+  });
   /** sync() callers waiting for a read to start, and those of the read in flight. */
   #nextWaiters: Deferred<void>[] = [];
   #currentWaiters: Deferred<void>[] = [];
@@ -131,23 +120,13 @@ export class PresenceWatcher implements Worker {
    */
   watch(key: string, listener: (c: Change) => void): void {
     validateKey(key);
-    if (!this.#running()) return;
-    let regs = this.#registrations.get(key);
-    if (regs === undefined) this.#registrations.set(key, (regs = new Map<Listener, Registration>()));
-    if (regs.has(listener)) return;
-    const reg: Registration = { key, listener };
-    regs.set(listener, reg);
-    if (this.#hasRead) this.#enqueue(reg, { key, alive: this.#state.alive.has(key) });
+    if (!this.#running() || !this.#listeners.add(key, listener)) return;
+    if (this.#hasRead) this.#listeners.enqueueOne(key, listener, { key, alive: this.#state.alive.has(key) });
   }
 
   /** Removes the listener and drops its undelivered events; unknown pairs are a no-op. */
   unwatch(key: string, listener: (c: Change) => void): void {
-    const regs = this.#registrations.get(key);
-    const reg = regs?.get(listener);
-    if (regs === undefined || reg === undefined) return;
-    regs.delete(listener);
-    if (regs.size === 0) this.#registrations.delete(key);
-    this.#queue = this.#queue.filter((e) => e.reg !== reg);
+    this.#listeners.remove(key, listener);
   }
 
   /**
@@ -198,11 +177,9 @@ export class PresenceWatcher implements Worker {
 
   /** Plain-data state; 'being-loads' counts sequence-to-key records fetched from storage. */
   report(): Record<string, unknown> {
-    let listeners = 0;
-    for (const regs of this.#registrations.values()) listeners += regs.size;
     return {
-      state: this.#phase, 'model-uuid': this.#modelUUID, 'watched-keys': this.#registrations.size, listeners,
-      'alive-keys': this.#state.alive.size, 'cached-beings': this.#beings.size, 'queue-size': this.#queue.length,
+      state: this.#phase, 'model-uuid': this.#modelUUID, 'watched-keys': this.#listeners.keys, listeners: this.#listeners.size,
+      'alive-keys': this.#state.alive.size, 'cached-beings': this.#beings.size, 'queue-size': this.#listeners.queued,
       reads: this.#stats.reads, 'being-loads': this.#stats.beingLoads, transitions: this.#stats.transitions,
       'prune-runs': this.#stats.pruneRuns, 'prune-errors': this.#stats.pruneErrors,
       'last-read-at': this.#stats.lastReadAt, error: this.#err?.message,
@@ -237,9 +214,8 @@ export class PresenceWatcher implements Worker {
         return;
       }
       if (!this.#running()) break;
-      this.#afterDrain.push(...this.#currentWaiters);
+      this.#listeners.releaseAfterDelivery(this.#currentWaiters);
       this.#currentWaiters = [];
-      this.#scheduleDrain();
       await this.#maybePrune();
     }
     this.#reading = false;
@@ -269,16 +245,14 @@ export class PresenceWatcher implements Worker {
     this.#metrics.keysAlive.set({ model_uuid: this.#modelUUID }, next.alive.size);
     if (!this.#hasRead) {
       this.#hasRead = true;
-      for (const regs of this.#registrations.values()) {
-        for (const reg of regs.values()) this.#enqueue(reg, { key: reg.key, alive: next.alive.has(reg.key) });
-      }
+      this.#listeners.enqueueAll((key) => ({ key, alive: next.alive.has(key) }));
       this.#firstRead.resolve();
       return;
     }
     this.#stats.transitions += transitions.length;
     for (const t of transitions) {
       this.#metrics.transitions.inc({ to: t.alive ? 'alive' : 'dead' });
-      for (const reg of this.#registrations.get(t.key)?.values() ?? []) this.#enqueue(reg, t);
+      this.#listeners.enqueueKey(t);
     }
   }
 
@@ -297,51 +271,15 @@ export class PresenceWatcher implements Worker {
     }
   }
 
-  #enqueue(reg: Registration, change: Change): void {
-    this.#queue.push({ reg, change: { key: change.key, alive: change.alive } });
-    this.#scheduleDrain();
-  }
-
-  #scheduleDrain(): void {
-    if (this.#drainScheduled) return;
-    this.#drainScheduled = true;
-    queueMicrotask(() => this.#drain());
-  }
-
-  /** Delivers every queued event in order, then releases the sync() callers whose read completed. */
-  #drain(): void {
-    this.#drainScheduled = false;
-    const queue = this.#queue;
-    const waiters = this.#afterDrain;
-    this.#queue = [];
-    this.#afterDrain = [];
-    for (const e of queue) {
-      if (!this.#running()) break;
-      if (this.#registrations.get(e.reg.key)?.get(e.reg.listener) !== e.reg) continue; // unwatched since
-      try {
-        const r: unknown = e.reg.listener(e.change);
-        if (r instanceof Promise) r.catch((err: unknown) => this.#listenerFailed(e.change.key, err));
-      } catch (err) {
-        this.#listenerFailed(e.change.key, err);
-      }
-    }
-    for (const w of waiters) w.resolve();
-  }
-
-  #listenerFailed(key: string, err: unknown): void {
-    this.#logger.error('presence listener failed', { key, 'model-uuid': this.#modelUUID, err: errorMessage(err) });
-  }
-
   /** Common to stop and death: no more reads, rings or events; sync() and alive() callers released. */
   #shutdown(): void {
     this.#timer?.cancel();
     this.#timer = undefined;
     this.#unsubscribe();
-    this.#queue = [];
-    for (const w of [...this.#nextWaiters, ...this.#currentWaiters, ...this.#afterDrain]) w.resolve();
+    this.#listeners.close();
+    for (const w of [...this.#nextWaiters, ...this.#currentWaiters]) w.resolve();
     this.#nextWaiters = [];
     this.#currentWaiters = [];
-    this.#afterDrain = [];
     this.#firstRead.resolve();
   }
 
