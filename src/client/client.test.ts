@@ -1,0 +1,193 @@
+// Client behaviour against a scripted in-memory controller (testdata/fake-controller.ts), with a
+// ManualClock and seeded jitter: reconnect, resume, resync, auth failure and stop, without sockets.
+import { describe, expect, it } from 'vitest';
+import { ManualClock, MemoryLogger, flushMicrotasks, seededRandom } from '../core/index.js';
+import type { ClientEvent } from './client.js';
+import { connect } from './client.js';
+import { FakeController } from './testdata/fake-controller.js';
+
+const M = '0b7e2c1a-4d5e-4f60-8a9b-1c2d3e4f5a6b';
+const unit = (name: string, extra: Record<string, unknown> = {}) => ['unit', 'change', { 'model-uuid': M, name, ...extra }];
+
+async function setup(ctl = new FakeController()) {
+  const clock = new ManualClock(1_000);
+  const events: ClientEvent[] = [];
+  const logger = new MemoryLogger();
+  const client = await connect('http://ctl.test:17070', {
+    user: 'admin', password: 'pw', clock, random: seededRandom(7), logger, dial: ctl.dial, onEvent: (e) => events.push(e),
+  });
+  return { ctl, clock, client, events, logger };
+}
+
+function watchAllRequests(ctl: FakeController) {
+  return ctl.requests.filter((r) => r.request === 'WatchAll').map((r) => r.params);
+}
+
+describe('client watchers', () => {
+  it('delivers the full state first as a reset batch, then deltas with their revision', async () => {
+    const { ctl, client } = await setup();
+    ctl.commit(1, unit('a/0'));
+    const w = client.watchModel(M);
+    const first = await w.next();
+    expect(first).toMatchObject({ revision: 1, reset: true });
+    expect(first.deltas.map((d) => d.entity.id)).toEqual(['a/0']);
+    const pending = w.next();
+    ctl.commit(2, unit('a/1'));
+    const second = await pending;
+    expect(second).toMatchObject({ revision: 2, reset: false });
+    expect(second.deltas.map((d) => d.entity.id)).toEqual(['a/1']);
+    expect(w.revision()).toBe(2);
+    client.close();
+  });
+
+  it('a controller restart loses and repeats nothing: the watcher resumes from its last revision', async () => {
+    const { ctl, clock, client, events } = await setup();
+    ctl.commit(1, unit('a/0'));
+    const w = client.watchModel(M);
+    await w.next();
+    const pending = w.next();
+    await flushMicrotasks();
+    ctl.up = false;
+    ctl.dropAll();
+    await clock.advanceAsync(1_000); // redials fail while down, backing off
+    ctl.commit(2, unit('a/1'));
+    ctl.commit(3, unit('a/2'));
+    ctl.up = true;
+    await clock.advanceAsync(30_000);
+    const batch = await pending;
+    expect(batch.reset).toBe(false);
+    expect(batch.deltas.map((d) => d.entity.id)).toEqual(['a/1', 'a/2']);
+    expect(batch.revision).toBe(3);
+    expect(watchAllRequests(ctl)).toEqual([{}, { 'since-revision': 1 }]);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['disconnected', 'retrying', 'connected', 'resumed']));
+    client.close();
+  });
+
+  it('an empty resumed batch is not delivered: the consumer sees only new changes', async () => {
+    const { ctl, clock, client } = await setup();
+    ctl.commit(1, unit('a/0'));
+    const w = client.watchModel(M);
+    await w.next();
+    const pending = w.next();
+    await flushMicrotasks();
+    ctl.dropAll();
+    await clock.advanceAsync(5_000);
+    expect(watchAllRequests(ctl)).toHaveLength(2); // resumed, got [] at revision 1, polling again
+    ctl.commit(2, unit('a/1'));
+    const batch = await pending;
+    expect(batch.deltas.map((d) => d.entity.id)).toEqual(['a/1']);
+    client.close();
+  });
+
+  it('resume outside the retained window yields a reset batch with the full state', async () => {
+    const { ctl, clock, client, events } = await setup();
+    ctl.commit(1, unit('a/0'));
+    const w = client.watchModel(M);
+    await w.next();
+    const pending = w.next();
+    await flushMicrotasks();
+    ctl.dropAll();
+    ctl.commit(2, unit('a/1'));
+    ctl.oldestResumable = 2; // revision 1 compacted away
+    await clock.advanceAsync(5_000);
+    const batch = await pending;
+    expect(batch.reset).toBe(true);
+    expect(batch.deltas.map((d) => d.entity.id)).toEqual(['a/0', 'a/1']);
+    expect(events.some((e) => e.type === 'resync-required')).toBe(true);
+    client.close();
+  });
+
+  it('starts after --since without the full state', async () => {
+    const { ctl, client } = await setup();
+    ctl.commit(1, unit('a/0'));
+    ctl.commit(2, unit('a/1'));
+    const w = client.watchModel(M, { since: 1 });
+    expect(w.revision()).toBe(1);
+    const b = await w.next();
+    expect(b).toMatchObject({ reset: false, revision: 2 });
+    expect(b.deltas.map((d) => d.entity.id)).toEqual(['a/1']);
+    client.close();
+  });
+
+  it('stop ends a for-await loop blocked in Next and stops the server watcher', async () => {
+    const { ctl, client } = await setup();
+    const w = client.watchModel(M);
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const b of w) seen.push(b.deltas.length);
+    })();
+    await flushMicrotasks();
+    await w.stop();
+    await loop;
+    expect(seen).toEqual([0]);
+    expect(ctl.requests.some((r) => r.request === 'Stop')).toBe(true);
+    await expect(w.next()).rejects.toMatchObject({ code: 'Stopped', message: 'watcher was stopped' });
+    client.close();
+  });
+
+  it('await using disposes the watcher however the block ends', async () => {
+    const { ctl, client } = await setup();
+    ctl.commit(1, unit('a/0'));
+    {
+      await using w = client.watchModel(M);
+      await w.next();
+    }
+    expect(ctl.requests.filter((r) => r.request === 'Stop')).toHaveLength(1);
+    client.close();
+  });
+
+  it('redials back off exponentially while the controller is down', async () => {
+    const { ctl, clock, client, events } = await setup();
+    const w = client.watchModel(M);
+    await w.next();
+    const pending = w.next();
+    await flushMicrotasks();
+    ctl.up = false;
+    ctl.dropAll();
+    await clock.advanceAsync(20_000);
+    const delays = events.flatMap((e) => (e.type === 'retrying' ? [e.delayMs] : []));
+    expect(delays.length).toBeGreaterThanOrEqual(5);
+    expect(delays.length).toBeLessThan(12); // not a busy loop
+    expect(delays[3]!).toBeGreaterThan(delays[0]!);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(10_000);
+    ctl.up = true;
+    await clock.advanceAsync(20_000);
+    ctl.commit(5, unit('z/0'));
+    expect((await pending).deltas.map((d) => d.entity.id)).toEqual(['z/0']);
+    client.close();
+  });
+});
+
+describe('client auth and errors', () => {
+  it('a wrong password fails connect with Unauthorized and the exact server text', async () => {
+    const ctl = new FakeController();
+    ctl.password = 'other';
+    await expect(setup(ctl)).rejects.toMatchObject({ code: 'Unauthorized', message: 'invalid entity name or password' });
+  });
+
+  it('a controller that is down fails connect at once (no silent wait)', async () => {
+    const ctl = new FakeController();
+    ctl.up = false;
+    await expect(setup(ctl)).rejects.toMatchObject({ code: 'TryAgain' });
+  });
+
+  it('a watcher whose redial is refused for bad credentials fails instead of retrying forever', async () => {
+    const { ctl, clock, client } = await setup();
+    const w = client.watchModel(M);
+    await w.next();
+    const pending = w.next();
+    await flushMicrotasks();
+    ctl.password = 'changed';
+    ctl.dropAll();
+    const outcome = pending.then(() => 'delivered', (e: unknown) => e);
+    await clock.advanceAsync(5_000);
+    expect(await outcome).toMatchObject({ code: 'Unauthorized' });
+    client.close();
+  });
+
+  it('rejects a model UUID that is not one before dialing', async () => {
+    const { client } = await setup();
+    expect(() => client.watchModel('nope')).toThrow(/not valid/);
+    client.close();
+  });
+});
