@@ -178,7 +178,7 @@ export class RawClient {
     this.ws = ws;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
-      const f = JSON.parse(String(data)) as Frame;
+      const f = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)).toString('utf8')) as Frame;
       const w = this.#waiting.get(f['request-id']);
       if (w === undefined) {
         this.unrouted.push(f);
