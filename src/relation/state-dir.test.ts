@@ -23,6 +23,15 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
+/** The permission bits the process umask lets through (a probe file created with mode 0777). */
+async function umaskAllows(): Promise<number> {
+  const probe = join(base, 'probe');
+  await writeFile(probe, '', { mode: 0o777 });
+  const allowed = (await stat(probe)).mode & 0o777;
+  await rm(probe);
+  return allowed;
+}
+
 async function readError(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
@@ -58,7 +67,7 @@ describe('StateDir read, ensure and write (§8.1–8.3)', () => {
     await d.ensure();
     await d.ensure();
     const mode = (await stat(join(base, 'deep', 'er', '1'))).mode & 0o777;
-    expect(mode).toBe(0o755 & ~process.umask());
+    expect(mode).toBe(0o755 & (await umaskAllows()));
   });
 
   it('writes exactly the specified lines, mode 0644, and keeps memory in step', async () => {
@@ -66,7 +75,7 @@ describe('StateDir read, ensure and write (§8.1–8.3)', () => {
     await d.ensure();
     await d.write(h.joined('wordpress/3', 12));
     expect(await readFile(join(dir, 'wordpress-3'), 'utf8')).toBe('change-version: 12\nchanged-pending: true\n');
-    expect((await stat(join(dir, 'wordpress-3'))).mode & 0o777).toBe(0o644 & ~process.umask());
+    expect((await stat(join(dir, 'wordpress-3'))).mode & 0o777).toBe(0o644 & (await umaskAllows()));
     expect(d.state().changedPending).toBe('wordpress/3');
     await d.write(h.changed('wordpress/3', 13));
     expect(await readFile(join(dir, 'wordpress-3'), 'utf8')).toBe('change-version: 13\n');
