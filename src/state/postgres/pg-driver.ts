@@ -47,7 +47,7 @@ export class PostgresDriver implements StateDriver {
   private constructor(config: PostgresDriverConfig) {
     this.#config = config;
     const base: PoolConfig = { connectionString: config.url, max: config.limits.pgPoolSize };
-    this.#writes = new pg.Pool({ ...base, options: '-c synchronous_commit=off' });
+    this.#writes = new pg.Pool(withAsyncCommit(config.url, config.limits.pgPoolSize));
     this.#reads = new pg.Pool(base);
     // An idle client whose backend dies must not crash the process; the next query reconnects.
     const onIdleError = (err: Error): void => config.logger.warn('state pool connection lost', { error: errorMessage(err) });
@@ -243,6 +243,17 @@ export class PostgresDriver implements StateDriver {
   #checkOpen(): void {
     if (this.#closed) throw new ModelwatchError('Stopped', 'state is closed');
   }
+}
+
+/**
+ * Pool config whose sessions commit asynchronously. pg lets a connection string's `options` override
+ * the config's, so a URL that sets options (e.g. search_path) gets ours appended instead.
+ */
+function withAsyncCommit(url: string, max: number): PoolConfig {
+  const u = new URL(url);
+  const own = u.searchParams.get('options');
+  u.searchParams.delete('options');
+  return { connectionString: u.toString(), max, options: `${own === null ? '' : `${own} `}-c synchronous_commit=off` };
 }
 
 function writeParams(plan: WritePlan, atMs: number): unknown[] {

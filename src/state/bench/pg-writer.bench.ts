@@ -1,0 +1,28 @@
+// Child of state.bench.ts: one PostgreSQL writer process running `loops` concurrent loops of
+// single-change transactions until the deadline; prints {txns, p50Ms, p99Ms} as JSON.
+import { openState } from '../open-state.js';
+
+const [url, durationArg, loopsArg, indexArg] = process.argv.slice(2);
+if (url === undefined) throw new Error('usage: pg-writer.bench <url> <durationMs> <loops> <index>');
+const M = '00000000-0000-4000-8000-0000000000b0';
+const state = await openState(url);
+const latencies: number[] = [];
+let txns = 0;
+// Start together: the parent releases every writer with one line on stdin.
+await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+const deadline = performance.now() + Number(durationArg);
+await Promise.all(
+  Array.from({ length: Number(loopsArg) }, async (_, loop) => {
+    for (let n = 0; performance.now() < deadline; n++) {
+      const t0 = performance.now();
+      await state.update({ kind: 'machine', modelUUID: M, id: `w${indexArg}-${loop}-${n % 500}`, data: { n, series: 'jammy' } });
+      latencies.push(performance.now() - t0);
+      txns++;
+    }
+  }),
+);
+await state.close();
+latencies.sort((a, b) => a - b);
+const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+process.stdout.write(`${JSON.stringify({ txns, p50Ms: pct(50), p99Ms: pct(99) })}\n`);
+process.exit(0);
