@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { NotValidError, deferred, errorMessage } from '../../core/index.js';
 import type { Worker } from '../../core/index.js';
+import { rpcServerOptions } from '../rpc/index.js';
 import type { ControllerServices } from '../services.js';
 import { serveStatic } from './static-files.js';
 
@@ -66,7 +67,7 @@ export class ApiServer implements Worker {
     this.#server = config.tls ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, handler) : createHttpServer(handler);
     // The RPC layer enforces the message limit itself (answering with the request id); the transport
     // cap protects memory: above 4× the limit the socket closes with 1009.
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: 4 * config.services.limits.maxMessageBytes });
+    this.#wss = new WebSocketServer({ noServer: true, ...rpcServerOptions(config.services.limits) });
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
     this.#server.on('connection', (s: Socket) => {
       this.#sockets.add(s);

@@ -1,0 +1,68 @@
+// First start of a controller on a database: the `controller` and `default` models (as Juju
+// bootstraps them) and the admin user. Idempotent: later starts find them and change nothing.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Clock, EntityInfo, Logger } from '../../core/index.js';
+import type { State } from '../../state/index.js';
+
+/** Names of the models every controller has. */
+export const CONTROLLER_MODEL = 'controller';
+export const DEFAULT_MODEL = 'default';
+
+/** What bootstrap found or made. */
+export interface BootstrapResult {
+  controllerModelUUID: string;
+  defaultModelUUID: string | undefined;
+  /** Derived from the controller model, so every controller sharing the database agrees on it. */
+  controllerUUID: string;
+  /** Models created by this call. */
+  created: string[];
+}
+
+/**
+ * Ensures the controller and default models exist (owned by `owner`).
+ * RISK: two controllers bootstrapping an empty PostgreSQL database at the same instant can both
+ * create models; start one first. The older controller model wins the UUID derivation.
+ */
+export async function bootstrapModels(state: State, owner: string, clock: Clock, logger: Logger): Promise<BootstrapResult> {
+  const models = await state.list({ kind: 'model' });
+  const byName = (name: string): EntityInfo | undefined =>
+    models
+      .filter((m) => m.data.name === name)
+      .sort((a, b) => String(a.data['created-at'] ?? '').localeCompare(String(b.data['created-at'] ?? '')) || a.id.localeCompare(b.id))[0];
+  const created: string[] = [];
+  let controllerModel = byName(CONTROLLER_MODEL);
+  let defaultModel = byName(DEFAULT_MODEL);
+  const fresh = controllerModel === undefined;
+  const make = (name: string): EntityInfo => {
+    const uuid = randomUUID();
+    return { kind: 'model', modelUUID: uuid, id: uuid, data: { name, owner, life: 'alive', 'created-at': new Date(clock.now()).toISOString() } };
+  };
+  const ops: Array<{ op: 'update'; entity: EntityInfo }> = [];
+  if (controllerModel === undefined) {
+    controllerModel = make(CONTROLLER_MODEL);
+    ops.push({ op: 'update', entity: controllerModel });
+    created.push(CONTROLLER_MODEL);
+  }
+  if (fresh && defaultModel === undefined) {
+    defaultModel = make(DEFAULT_MODEL);
+    ops.push({ op: 'update', entity: defaultModel });
+    created.push(DEFAULT_MODEL);
+  }
+  if (ops.length > 0) {
+    await state.apply(ops);
+    logger.info('bootstrapped models', { created });
+  }
+  return {
+    controllerModelUUID: controllerModel.modelUUID,
+    defaultModelUUID: defaultModel?.modelUUID,
+    controllerUUID: deriveControllerUUID(controllerModel.modelUUID),
+    created,
+  };
+}
+
+/** A stable UUID (v4 layout) derived from the controller model's UUID. */
+export function deriveControllerUUID(controllerModelUUID: string): string {
+  const h = createHash('sha256').update(`modelwatch-controller:${controllerModelUUID}`).digest('hex');
+  const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
