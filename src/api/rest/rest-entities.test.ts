@@ -53,7 +53,8 @@ describe('REST entities', () => {
     const p1 = await f.request('GET', `/v1/models/${M2}/entities?kind=item&limit=2`, { auth: t.bob });
     expect(p1.status).toBe(200);
     expect((p1.json.entities as Array<{ id: string }>).map((e) => e.id)).toEqual(['a', 'b']);
-    expect(p1.json).toMatchObject({ more: true, next: 'item/b', revision: expect.any(Number) });
+    expect(p1.json).toMatchObject({ more: true, next: 'item/b' });
+    expect(typeof p1.json.revision).toBe('number');
     const p3 = await f.request('GET', `/v1/models/${M2}/entities?kind=item&limit=2&after=item/d`, { auth: t.bob });
     expect((p3.json.entities as Array<{ id: string }>).map((e) => e.id)).toEqual(['e']);
     expect(p3.json.more).toBeUndefined();
@@ -86,7 +87,8 @@ describe('REST entities', () => {
     const url = `/v1/models/${M1}/apply`;
     const notJson = await f.request('POST', url, { auth: t.bob, raw: '{"ops": [' });
     expect(notJson.status).toBe(400);
-    expect(notJson.json).toMatchObject({ code: 'BadRequest', error: expect.stringMatching(/^malformed request: /) });
+    expect(notJson.json.code).toBe('BadRequest');
+    expect(notJson.json.error).toMatch(/^malformed request: /);
     const shape = await f.request('POST', url, { auth: t.bob, body: { ops: [{ op: 'update', entity: { kind: 1, id: 'x', data: {} } }] } });
     expect(shape.json).toEqual({ error: 'invalid request: ops[0].entity.kind: Invalid input: expected string, received number', code: 'BadRequest' });
     expect((await f.request('POST', url, { auth: t.bob, body: { ops: [], extra: 1 } })).status).toBe(400);
