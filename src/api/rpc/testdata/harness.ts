@@ -37,6 +37,8 @@ export const AGENTS: Readonly<Record<string, string>> = { 'machine-0': 'm0-pw', 
 /** A fixed AuthService: no rate limiting or delays (those belong to the real one). */
 export class FixedAuth implements AuthService {
   readonly attempts: LoginAttempt[] = [];
+  /** When set, modelAccess rejects with it (an unexpected failure, e.g. the database). */
+  modelAccessError: Error | undefined;
   login(a: LoginAttempt): Promise<Identity> {
     this.attempts.push(a);
     const tag = parseAuthTag(a.tag);
@@ -51,6 +53,7 @@ export class FixedAuth implements AuthService {
     return Promise.resolve({ kind: 'agent', tag: a.tag, agent: tag, modelUUID: M1 });
   }
   modelAccess(identity: Identity, modelUUID: string): Promise<ModelAccess | ''> {
+    if (this.modelAccessError !== undefined) return Promise.reject(this.modelAccessError);
     if (identity.kind === 'agent') return Promise.resolve(identity.modelUUID === modelUUID ? 'read' : '');
     const u = USERS[identity.name];
     if (u?.superuser === true) return Promise.resolve('admin');
@@ -78,6 +81,7 @@ export class Harness {
   multiwatcher!: MultiwatcherWorker;
   batcher!: PingBatcher;
   services!: ControllerServices;
+  readonly auth = new FixedAuth();
   url!: string;
   readonly #presenceWatchers = new Map<string, PresenceWatcher>();
   #server!: Server;
@@ -101,7 +105,7 @@ export class Harness {
     const store = this.presenceStore;
     this.services = {
       clock, logger, controllerUUID: CONTROLLER_UUID, serverVersion: '3.6.0', state: this.state,
-      multiwatcher: this.multiwatcher, auth: new FixedAuth(), limits, registry: this.registry,
+      multiwatcher: this.multiwatcher, auth: this.auth, limits, registry: this.registry,
       presence: {
         periodMs: 30_000, store,
         recorder: () => this.batcher,
