@@ -1,0 +1,183 @@
+// End to end: a real `modelwatch serve` child process, driven by an unmodified @canonical/jujulib,
+// by REST and by a raw RPC client; two controllers sharing one PostgreSQL database.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAndLogin } from '@canonical/jujulib';
+import AllWatcher from '@canonical/jujulib/dist/api/facades/all-watcher/index.js';
+import Client from '@canonical/jujulib/dist/api/facades/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createTestDatabase, describePostgres, startControllerProcess } from '../../testing/index.js';
+import type { ControllerProcess, TestDatabase } from '../../testing/index.js';
+
+type WireDelta = [string, string, Record<string, unknown>];
+interface WatchFacades {
+  client: { watchAll(p: Record<string, never>): Promise<{ 'watcher-id': string }> };
+  allWatcher: { next(p: { id: string }): Promise<{ deltas: WireDelta[] }>; stop(p: { id: string }): Promise<unknown> };
+}
+const jujuOptions = { facades: [Client, AllWatcher], wsclass: WebSocket as unknown as typeof globalThis.WebSocket, closeCallback: () => undefined };
+
+const ADMIN_PW = 'e2e-admin-pw';
+const basic = `Basic ${Buffer.from(`admin:${ADMIN_PW}`).toString('base64')}`;
+
+async function rest(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: basic, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+async function defaultModel(base: string): Promise<string> {
+  const { json } = await rest(base, 'GET', '/v1/models');
+  const m = (json.models as Array<{ name: string; uuid: string }>).find((x) => x.name === 'default');
+  if (m === undefined) throw new Error('no default model');
+  return m.uuid;
+}
+
+/** A minimal raw RPC client: Login, WatchAll with since-revision, Next. */
+class RawRpc {
+  #next = 1;
+  readonly #pending = new Map<number, (frame: Record<string, unknown>) => void>();
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+      this.#pending.get(frame['request-id'] as number)?.(frame);
+    });
+  }
+  static async open(url: string): Promise<RawRpc> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    return new RawRpc(ws);
+  }
+  call(type: string, version: number, request: string, params: Record<string, unknown> = {}, id?: string): Promise<Record<string, unknown>> {
+    const rid = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(rid, (f) => (f.error === undefined ? resolve(f.response as Record<string, unknown>) : reject(new Error(String(f.error)))));
+      this.ws.send(JSON.stringify({ 'request-id': rid, type, version, request, params, ...(id === undefined ? {} : { id }) }));
+    });
+  }
+  async login(): Promise<void> {
+    await this.call('Admin', 3, 'Login', { 'auth-tag': 'user-admin', credentials: ADMIN_PW });
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+describe('modelwatch serve (child process, SQLite)', () => {
+  let dir: string;
+  let ctl: ControllerProcess;
+  let model: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
+    ctl = await startControllerProcess({ db: `sqlite:${join(dir, 'state.db')}`, adminPassword: ADMIN_PW });
+    model = await defaultModel(ctl.url);
+  });
+  afterAll(async () => {
+    await ctl.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an unmodified jujulib logs in, gets the full state, then a delta for a REST write; stop fails a pending next', async () => {
+    expect((await rest(ctl.url, 'PUT', `/v1/models/${model}/entities/application/mysql`, { life: 'alive' })).status).toBe(200);
+    const wsUrl = `${ctl.url.replace('http', 'ws')}/model/${model}/api`;
+    const { conn, logout } = await connectAndLogin(wsUrl, jujuOptions, { username: 'admin', password: ADMIN_PW });
+    const f = conn!.facades as unknown as WatchFacades;
+    const { 'watcher-id': id } = await f.client.watchAll({});
+    const first = await f.allWatcher.next({ id });
+    expect(first.deltas).toContainEqual(['application', 'change', { 'model-uuid': model, name: 'mysql', life: 'alive' }]);
+    expect(first.deltas).toContainEqual(['model', 'change', expect.objectContaining({ 'model-uuid': model, name: 'default' })]);
+
+    const second = f.allWatcher.next({ id });
+    await rest(ctl.url, 'PUT', `/v1/models/${model}/entities/unit/${encodeURIComponent('mysql/0')}`, { application: 'mysql' });
+    expect((await second).deltas).toEqual([['unit', 'change', { 'model-uuid': model, name: 'mysql/0', application: 'mysql' }]]);
+
+    const pending = f.allWatcher.next({ id });
+    await f.allWatcher.stop({ id });
+    await expect(pending).rejects.toThrow('watcher was stopped');
+    logout();
+  });
+
+  it('jujulib with a wrong password is rejected', async () => {
+    const wsUrl = `${ctl.url.replace('http', 'ws')}/model/${model}/api`;
+    await expect(connectAndLogin(wsUrl, jujuOptions, { username: 'admin', password: 'nope' })).rejects.toThrow();
+  });
+
+  it('serves /metrics with every component and answers unknown paths with 404', async () => {
+    const text = await (await fetch(`${ctl.url}/metrics`)).text();
+    for (const name of ['modelwatch_multiwatcher_watcher_count', 'modelwatch_dependency_manifolds', 'process_cpu_user_seconds_total']) {
+      expect(text).toContain(name);
+    }
+    expect((await fetch(`${ctl.url}/nope`)).status).toBe(404);
+  });
+
+  it('stops cleanly on SIGTERM and keeps its data across a restart', async () => {
+    const rev = Number((await rest(ctl.url, 'PUT', `/v1/models/${model}/entities/machine/0`, { series: 'noble' })).json.revision);
+    expect(await ctl.stop()).toBe(0);
+    ctl = await startControllerProcess({ db: `sqlite:${join(dir, 'state.db')}`, adminPassword: 'ignored-now' });
+    expect(ctl.output()).not.toContain('Created superuser');
+    const { status, json } = await rest(ctl.url, 'GET', `/v1/models/${model}/entities/machine/0`);
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ kind: 'machine', id: '0' });
+    expect(rev).toBeGreaterThan(0);
+    expect(await defaultModel(ctl.url)).toBe(model); // bootstrap did not run twice
+  });
+});
+
+describePostgres('two controllers on one PostgreSQL database', () => {
+  let db: TestDatabase;
+  let a: ControllerProcess;
+  let b: ControllerProcess;
+  let model: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e');
+    a = await startControllerProcess({ db: db.url, adminPassword: ADMIN_PW });
+    b = await startControllerProcess({ db: db.url, adminPassword: ADMIN_PW });
+    model = await defaultModel(a.url);
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+    await db.drop();
+  });
+
+  it('a watcher on B sees a write made on A', async () => {
+    const rpc = await RawRpc.open(`${b.url.replace('http', 'ws')}/model/${model}/api`);
+    await rpc.login();
+    const { 'watcher-id': id } = await rpc.call('Client', 8, 'WatchAll');
+    await rpc.call('AllWatcher', 3, 'Next', {}, id as string);
+    const next = rpc.call('AllWatcher', 3, 'Next', {}, id as string);
+    await rest(a.url, 'PUT', `/v1/models/${model}/entities/application/from-a`, { life: 'alive' });
+    const got = (await next).deltas as WireDelta[];
+    expect(got).toContainEqual(['application', 'change', { 'model-uuid': model, name: 'from-a', life: 'alive' }]);
+    rpc.close();
+  });
+
+  it('a client whose controller is killed resumes on the other from its revision, without loss or repeats', async () => {
+    const rpc = await RawRpc.open(`${a.url.replace('http', 'ws')}/model/${model}/api`);
+    await rpc.login();
+    const { 'watcher-id': id } = await rpc.call('Client', 8, 'WatchAll');
+    const first = await rpc.call('AllWatcher', 3, 'Next', {}, id as string);
+    const seenRev = first.revision as number;
+    expect(Number.isInteger(seenRev)).toBe(true);
+    await a.kill9();
+    rpc.close();
+    for (let i = 0; i < 5; i++) await rest(b.url, 'PUT', `/v1/models/${model}/entities/unit/u-${i}`, { n: i });
+    const again = await RawRpc.open(`${b.url.replace('http', 'ws')}/model/${model}/api`);
+    await again.login();
+    const resumed = await again.call('Client', 8, 'WatchAll', { 'since-revision': seenRev });
+    expect(resumed['resync-required']).toBeUndefined();
+    const batch = await again.call('AllWatcher', 3, 'Next', {}, resumed['watcher-id'] as string);
+    expect(batch.reset).toBeUndefined();
+    const ids = (batch.deltas as WireDelta[]).map(([kind, , e]) => `${kind}:${String(e.id ?? e.name)}`);
+    expect(ids).toEqual(['unit:u-0', 'unit:u-1', 'unit:u-2', 'unit:u-3', 'unit:u-4']);
+    again.close();
+  });
+});
