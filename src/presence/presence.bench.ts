@@ -13,14 +13,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ManualClock, SystemClock, nullLogger, seededRandom } from '../core/index.js';
 import { MemoryPresenceStore, PingBatcher, Pinger, PresenceWatcher } from './index.js';
 import type { Change, PresenceStore } from './index.js';
-import { FaultyPresenceStore } from './testing/index.js';
+import { FaultyPresenceStore, trackInflight } from './testing/index.js';
 import { etcdPeer } from './etcd-peer.bench.js';
 import type { EtcdPeerResult } from './etcd-peer.bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const withEtcd = argv.includes('--etcd');
-const backends = (argv.find((a) => a.startsWith('--backends='))?.slice('--backends='.length).split(',') ?? ['memory', 'sqlite', 'postgres']) as BackendName[];
+const backends = (argv.find((a) => a.startsWith('--backends='))?.slice('--backends='.length).split(',') ?? ['memory', 'sqlite', 'postgres']).filter((b) => b !== '') as BackendName[];
 
 const PERIOD_MS = 30_000;
 const AGENTS = quick ? 10_000 : 100_000;
@@ -170,33 +170,9 @@ async function load(name: BackendName, store: PresenceStore): Promise<Record<str
 }
 
 // --- B. Detection latency on a compressed clock -------------------------------------------------
-/** Wraps a store to count its calls in flight, so a ManualClock run can wait for real I/O. */
-function inflightTracked(inner: PresenceStore): { store: PresenceStore; idle: () => Promise<void> } {
-  let inflight = 0;
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    inflight++;
-    return p.finally(() => inflight--);
-  };
-  const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const v: unknown = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        const r: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
-        return r instanceof Promise ? track(r) : r;
-      };
-    },
-  });
-  const idle = async (): Promise<void> => {
-    do await new Promise((r) => setImmediate(r));
-    while (inflight > 0);
-  };
-  return { store, idle };
-}
-
 async function latency(name: BackendName, inner: PresenceStore): Promise<Record<string, unknown>> {
   const random = seededRandom(42);
-  const { store, idle } = inflightTracked(inner);
+  const { store, settle: idle } = trackInflight(inner);
   const base = Math.ceil(2_000_000_000_000 / PERIOD_MS) * PERIOD_MS;
   const clock = new ManualClock(base);
   const advanceTo = (t: number): Promise<void> => clock.advanceAsync(Math.max(0, base + t - clock.now()), idle);

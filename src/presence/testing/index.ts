@@ -4,3 +4,4 @@ export { World, alives, BASE_MS } from './world.js';
 export type { PresenceHarness, SeenChange } from './world.js';
 export { presenceScenarios } from './scenario-suite.js';
 export { presenceStoreContract } from './store-suite.js';
+export { trackInflight } from './inflight.js';
