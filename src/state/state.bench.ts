@@ -196,6 +196,7 @@ const postgres = await benchPostgres();
 const peers: PeerResult[] = [...(await benchEtcd(PEER_S)), ...(await benchNats(PEER_S))];
 for (const p of peers) console.log(`peer ${p.peer.padEnd(15)}: ${p.workload}: ${round(p.perSecond, 0)} ${p.unit}`);
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/state.json', `${JSON.stringify({ machine: machineInfo, sqlite, postgres, peers: peers.map((p) => ({ ...p, perSecond: round(p.perSecond, 0) })) }, null, 2)}\n`);
-console.log('wrote bench-results/state.json');
+const out = quick ? 'bench-results/state.quick.json' : 'bench-results/state.json'; // a smoke run never replaces the figures
+writeFileSync(out, `${JSON.stringify({ machine: machineInfo, sqlite, postgres, peers: peers.map((p) => ({ ...p, perSecond: round(p.perSecond, 0) })) }, null, 2)}\n`);
+console.log(`wrote ${out}`);
 process.exit(0);

@@ -93,7 +93,7 @@ export class PostgresDriver implements StateDriver {
         if (res.rows.length === 0) return { rev: await this.revision(), changes: [] };
         const changes = res.rows.map((r) => toChange(r, atMs));
         const rev = (changes[0] as StoredChange).rev;
-        await this.#barrier.wait();
+        await this.#flush();
         this.#durableRev = Math.max(this.#durableRev, rev);
         this.#notifier.committed(rev);
         this.#doorbell.ring({ rev });
@@ -234,10 +234,23 @@ export class PostgresDriver implements StateDriver {
   /** Resolves with `rev` once it is durable (STYLE: never hand out a revision a crash could undo). */
   async #durable(rev: number): Promise<number> {
     if (rev > this.#durableRev) {
-      await this.#barrier.wait();
+      await this.#flush();
       this.#durableRev = Math.max(this.#durableRev, rev);
     }
     return rev;
+  }
+
+  /** The barrier, retried: a commit already happened, so a dropped barrier connection must not fail it. */
+  async #flush(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#barrier.wait();
+        return;
+      } catch (err) {
+        if (attempt >= 3 || this.#closed) throw err;
+        this.#config.logger.warn('state durability barrier failed; retrying', { error: errorMessage(err) });
+      }
+    }
   }
 
   #checkOpen(): void {

@@ -27,7 +27,7 @@ export class SqliteDriver implements StateDriver {
   readonly #doorbell: Doorbell;
   readonly #write: (plan: WritePlan, atMs: number) => WriteResult;
   readonly #stmt: Record<
-    'upsert' | 'delete' | 'modelKeys' | 'bump' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
+    'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
     Statement
   >;
   #closed = false;
@@ -52,7 +52,7 @@ export class SqliteDriver implements StateDriver {
         ON CONFLICT (model_uuid, kind, id) DO UPDATE SET data = excluded.data WHERE data IS NOT excluded.data`),
       delete: db.prepare('DELETE FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?'),
       modelKeys: db.prepare('SELECT kind, id FROM entities WHERE model_uuid = ?').raw(),
-      bump: db.prepare('UPDATE meta SET value = value + 1 WHERE key = ? RETURNING value').pluck(),
+      revision: db.prepare(`SELECT max(coalesce((SELECT max(rev) FROM changes), 0), (SELECT value FROM meta WHERE key = '${META.revision}'))`).pluck(),
       logChange: db.prepare('INSERT INTO changes (rev, model_uuid, kind, id, removed, at) VALUES (?, ?, ?, ?, ?, ?)'),
       meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       get: db.prepare('SELECT data FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?').pluck(),
@@ -92,8 +92,9 @@ export class SqliteDriver implements StateDriver {
         changed.push({ id: target, removed: true });
       }
     }
-    if (changed.length === 0) return { rev: this.#metaValue(META.revision), changes: [] };
-    const rev = Number(this.#stmt.bump.get(META.revision));
+    const current = this.#revisionSync();
+    if (changed.length === 0) return { rev: current, changes: [] };
+    const rev = current + 1;
     const changes: StoredChange[] = changed.map(({ id, removed }) => {
       this.#stmt.logChange.run(rev, id.modelUUID, id.kind, id.id, removed ? 1 : 0, atMs);
       return { rev, kind: id.kind, modelUUID: id.modelUUID, id: id.id, removed, at: atMs };
@@ -103,7 +104,12 @@ export class SqliteDriver implements StateDriver {
 
   revision(): Promise<number> {
     this.#checkOpen();
-    return Promise.resolve(this.#metaValue(META.revision));
+    return Promise.resolve(this.#revisionSync());
+  }
+
+  /** Latest revision: the newest change row, or the counter compaction left when it deleted all. */
+  #revisionSync(): number {
+    return Number(this.#stmt.revision.get() ?? 0);
   }
 
   get(id: EntityId): Promise<EntityInfo | undefined> {
@@ -147,7 +153,7 @@ export class SqliteDriver implements StateDriver {
   snapshot(): Promise<Snapshot> {
     this.#checkOpen();
     const read = this.#db.transaction((): Snapshot => {
-      const rev = this.#metaValue(META.revision);
+      const rev = this.#revisionSync();
       return { rev, entities: (this.#stmt.all.all() as EntityRow[]).map(toEntity) };
     });
     return Promise.resolve(read.deferred());
@@ -157,7 +163,8 @@ export class SqliteDriver implements StateDriver {
     this.#checkOpen();
     const run = this.#db.transaction((): CompactResult => {
       const floor = this.#metaValue(META.compacted);
-      const countCut = this.#metaValue(META.revision) - request.keepRevisions;
+      const latest = this.#revisionSync();
+      const countCut = latest - request.keepRevisions;
       const limit = Math.min(countCut, floor + request.maxRevisions);
       if (limit <= floor) return { floor, more: false };
       const cut = this.#db
@@ -167,6 +174,7 @@ export class SqliteDriver implements StateDriver {
       if (cut === null) return { floor, more: false };
       this.#db.prepare('DELETE FROM changes WHERE rev <= ?').run(cut);
       this.#db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(cut, META.compacted);
+      this.#db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(latest, META.revision);
       return { floor: cut, more: cut === limit && limit < countCut };
     });
     return Promise.resolve(run.immediate());
