@@ -4,7 +4,7 @@ import { createRestHandler } from './rest-handler.js';
 import { M1, M2, M3, RestFixture, basic } from './testdata/rest-fixture.js';
 
 let f: RestFixture;
-const t: Record<string, string> = {};
+const t = { admin: '', bob: '', reader: '', carol: '' };
 
 beforeAll(async () => {
   f = await RestFixture.start();

@@ -68,7 +68,8 @@ export class RestFixture {
       { op: 'update', entity: { kind: 'model', modelUUID: M1, id: M1, data: { name: 'one', owner: 'admin' } } },
       { op: 'update', entity: { kind: 'model', modelUUID: M2, id: M2, data: { name: 'two', owner: 'admin' } } },
     ]);
-    f.multiwatcher = new MultiwatcherWorker({ clock, logger, backing: f.state.allWatcherBacking() });
+    // Tombstones retained for resume, as the controller configures it (the multiwatcher's default is 0).
+    f.multiwatcher = new MultiwatcherWorker({ clock, logger, backing: f.state.allWatcherBacking(), retainRevisions: 10_000 });
     f.auth = createAuthService({ clock: new SystemClock(), logger, users: f.users, limits: { failureDelayMinMs: 0, failureDelayMaxMs: 0 } });
     await f.auth.admin.addUser({ name: 'admin', password: PASSWORDS.admin, controllerAccess: 'superuser' });
     for (const name of ['bob', 'reader', 'carol'] as const) await f.auth.admin.addUser({ name, password: PASSWORDS[name] });
