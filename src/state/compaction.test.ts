@@ -48,8 +48,8 @@ for (const makeBackend of BACKENDS) {
       expect(hasCode(err, 'ResyncRequired'), String(err)).toBe(true);
       expect((await s.changesSince(15)).map((c) => c.rev)).toEqual([16, 17, 18, 19, 20]);
       expect(await s.revision()).toBe(20);
-      await writeRevisions(s, 1);
-      expect((await s.changesSince(15)).map((c) => c.rev)).toEqual([16, 17, 18, 19, 20, 21]);
+      await writeRevisions(s, 1); // the log continues past the compaction (a round may still be running)
+      expect((await s.changesSince(20)).map((c) => c.rev)).toEqual([21]);
     });
 
     it('the count window keeps history the time window would drop, and vice versa', async () => {
