@@ -112,7 +112,7 @@ export class RestClient {
 
   /** Replaces one entity's data. @returns the revision, when the server tells it. */
   async putEntity(modelUUID: string, kind: string, id: string, data: Record<string, unknown>): Promise<number | undefined> {
-    return revisionOf(await this.#send('PUT', entityPath(modelUUID, kind, id), { data }));
+    return revisionOf(await this.#send('PUT', entityPath(modelUUID, kind, id), data));
   }
 
   async deleteEntity(modelUUID: string, kind: string, id: string): Promise<number | undefined> {
