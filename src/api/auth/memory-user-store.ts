@@ -51,6 +51,7 @@ export class MemoryUserStore implements UserStore {
   }
 
   setModelAccess(user: string, modelUUID: string, access: UserModelAccess): Promise<void> {
+    if (!this.#users.has(user)) return Promise.reject(new ModelwatchError('NotFound', `user "${user}" not found`));
     let m = this.#grants.get(user);
     if (m === undefined) {
       m = new Map();

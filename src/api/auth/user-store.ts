@@ -50,7 +50,7 @@ export interface UserStore {
   updateUser(name: string, patch: UserPatch): Promise<boolean>;
 
   getModelAccess(user: string, modelUUID: string): Promise<UserModelAccess | undefined>;
-  /** Creates or replaces a grant (the user must exist; the caller checks). */
+  /** Creates or replaces a grant. @throws ModelwatchError NotFound `user "<name>" not found`. */
   setModelAccess(user: string, modelUUID: string, access: UserModelAccess): Promise<void>;
   /** False when there was no grant. */
   removeModelAccess(user: string, modelUUID: string): Promise<boolean>;

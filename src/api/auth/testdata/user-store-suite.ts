@@ -78,6 +78,7 @@ export function userStoreSuite(name: string, open: () => Promise<UserStoreFixtur
       ]);
       expect(await s.listModelAccess({ modelUUID: M2 })).toHaveLength(2);
       expect(await s.listModelAccess({ user: 'bob', modelUUID: M2 })).toEqual([{ user: 'bob', modelUUID: M2, access: 'read' }]);
+      await expect(s.setModelAccess('nobody', M1, 'read')).rejects.toMatchObject({ code: 'NotFound', message: 'user "nobody" not found' });
       expect(await s.removeModelAccess('amy', M1)).toBe(true);
       expect(await s.removeModelAccess('amy', M1)).toBe(false);
       expect(await s.getModelAccess('amy', M1)).toBeUndefined();
