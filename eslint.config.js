@@ -17,7 +17,7 @@ const timeProperties = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/*.bench.ts', 'src/dashboard/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '**/*.bench.ts', 'src/**/bench/**', 'src/dashboard/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -35,10 +35,11 @@ export default tseslint.config(
       'no-restricted-properties': ['error', ...timeProperties],
       'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use clock.now() from the injected Clock.' }],
       'no-restricted-imports': ['error', {
-        patterns: modules.map((m) => ({
-          group: [`../${m}/*`, `../../${m}/*`, `!../${m}/index.js`, `!../../${m}/index.js`, `!../${m}/testing/index.js`, `!../../${m}/testing/index.js`],
-          message: `Import ${m} through its index.ts (its public surface).`,
-        })),
+        patterns: [{
+          // Another module's files are reached only through its index.ts (or its testing/index.ts).
+          regex: `^(?:\\.\\./)+(?:${modules.join('|')})/(?!index\\.js$|testing/index\\.js$).+`,
+          message: 'Import another module through its index.ts (its public surface), or its testing/index.ts.',
+        }],
       }],
     },
   },

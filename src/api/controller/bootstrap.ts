@@ -28,14 +28,14 @@ export async function bootstrapModels(state: State, owner: string, clock: Clock,
   const byName = (name: string): EntityInfo | undefined =>
     models
       .filter((m) => m.data.name === name)
-      .sort((a, b) => String(a.data['created-at'] ?? '').localeCompare(String(b.data['created-at'] ?? '')) || a.id.localeCompare(b.id))[0];
+      .sort((a, b) => createdAt(a).localeCompare(createdAt(b)) || a.id.localeCompare(b.id))[0];
   const created: string[] = [];
   let controllerModel = byName(CONTROLLER_MODEL);
   let defaultModel = byName(DEFAULT_MODEL);
   const fresh = controllerModel === undefined;
   const make = (name: string): EntityInfo => {
     const uuid = randomUUID();
-    return { kind: 'model', modelUUID: uuid, id: uuid, data: { name, owner, life: 'alive', 'created-at': new Date(clock.now()).toISOString() } };
+    return { kind: 'model', modelUUID: uuid, id: uuid, data: { name, owner, 'owner-tag': `user-${owner}`, type: 'iaas', life: 'alive', 'created-at': new Date(clock.now()).toISOString() } };
   };
   const ops: Array<{ op: 'update'; entity: EntityInfo }> = [];
   if (controllerModel === undefined) {
@@ -58,6 +58,11 @@ export async function bootstrapModels(state: State, owner: string, clock: Clock,
     controllerUUID: deriveControllerUUID(controllerModel.modelUUID),
     created,
   };
+}
+
+function createdAt(m: EntityInfo): string {
+  const v = m.data['created-at'];
+  return typeof v === 'string' ? v : '';
 }
 
 /** A stable UUID (v4 layout) derived from the controller model's UUID. */
