@@ -151,16 +151,16 @@ export class StateDir {
       if (hook.relationId !== this.#state.relationId) {
         throw new NotValidError(`hook relation id ${hook.relationId} not valid: this directory holds relation ${this.#state.relationId}`);
       }
-      const file = join(this.#dir, hook.remoteUnit === '' ? '' : unitFileName(hook.remoteUnit));
+      const file = (): string => join(this.#dir, unitFileName(hook.remoteUnit));
       switch (hook.kind) {
         case 'relation-joined':
         case 'relation-changed': {
           const changedPending = hook.kind === 'relation-joined';
-          await atomicWriteFile(file, formatUnitFile({ changeVersion: hook.changeVersion, changedPending }));
+          await atomicWriteFile(file(), formatUnitFile({ changeVersion: hook.changeVersion, changedPending }));
           break;
         }
         case 'relation-departed':
-          await removeFileDurably(file);
+          await removeFileDurably(file());
           break;
         case 'relation-broken':
           await this.#removeDir();

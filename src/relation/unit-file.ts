@@ -45,7 +45,8 @@ export function formatUnitFile(content: UnitFileContent): string {
 /** A YAML value as an error shows it: scalars verbatim, collections by type. */
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return `${value} (a float)`;
+  if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   return Array.isArray(value) ? 'a sequence' : 'a mapping';
 }
 
