@@ -8,6 +8,7 @@ import type { CursorSink } from './cursor.js';
 import { Cursor, WaitingIndex } from './cursor.js';
 import type { IngestQueueObserver } from './ingest-queue.js';
 import { IngestQueue } from './ingest-queue.js';
+import { MAX_CHANGES_PER_SLICE, PROCESS_SLICE_MS } from './limits.js';
 import { RevisionMap } from './revision-map.js';
 import { MultiwatcherStore } from './store.js';
 
@@ -110,6 +111,8 @@ export class Generation {
       this.#phase = 'ready';
       for (const c of this.#cursors) this.#bind(c);
       this.#answerUnchecked();
+      let sliceStart = clock.now();
+      let inSlice = 0;
       while (!this.#stopping()) {
         const item = this.queue.shift();
         if (item === undefined) {
@@ -128,8 +131,13 @@ export class Generation {
           for (const c of this.#waiting.take(this.store.takeTouchedModels())) this.#answer(c);
           this.#answerUnchecked();
         }
-        // Yield between changes so next(), stop() and everything else stay responsive (§5.4).
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Yield between changes so next(), stop() and everything else stay responsive (§5.4); once per
+        // slice rather than per change (limits.ts says why). Promise reactions run after every change.
+        if (++inSlice >= MAX_CHANGES_PER_SLICE || clock.now() - sliceStart >= PROCESS_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = clock.now();
+          inSlice = 0;
+        }
       }
     } finally {
       this.#phase = 'done';
@@ -189,6 +197,10 @@ export class Generation {
 
   /** One synchronous step (§4.1): take the deltas, move the position, count references. */
   #answer(c: Cursor): void {
+    if (c.answered && !this.store.hasChangesSince(c.position, c.scope)) {
+      this.#waiting.add(c); // the common wake-up-free case: nothing new, no allocation
+      return;
+    }
     const { deltas, latestRevno } = this.store.changesSince(c.position, c.scope);
     if (c.answered && deltas.length === 0) {
       this.#waiting.add(c);

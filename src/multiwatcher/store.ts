@@ -149,6 +149,12 @@ export class MultiwatcherStore implements BackingStore {
     return { deltas, latestRevno: this.#latestRevno };
   }
 
+  /** True when an entry of the scope changed after r (O(1): the scope's newest entry). */
+  hasChangesSince(revno: number, modelUUID?: string): boolean {
+    const tail = this.#scope(modelUUID)?.tail;
+    return tail !== undefined && tail.revno > revno;
+  }
+
   /**
    * A reader moved from r to latestRevno (same synchronous step as its changesSince(r)): counts the
    * entities it now holds and releases the tombstones it was just told of (spec §3.6).

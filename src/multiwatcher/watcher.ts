@@ -2,9 +2,7 @@
 // disposal. It holds only a cursor link and its pending calls; batches are computed from the store
 // when asked for, so an idle watcher costs a few hundred bytes however many changes it misses.
 import type { Delta } from '../core/index.js';
-import { deferred } from '../core/index.js';
-import type { Deferred } from '../core/index.js';
-import type { CursorSink } from './cursor.js';
+import type { Cursor, CursorSink } from './cursor.js';
 import { isErrStopped, WATCHER_STOPPED, WatcherStoppedError } from './errors.js';
 
 /** A stream of batches of one scope (a model, or the controller). */
@@ -22,17 +20,26 @@ export interface Watcher extends AsyncIterable<Delta[]>, AsyncDisposable {
   wasReset(): boolean;
 }
 
-/** How a watcher reaches its generation (set by the worker). */
-export interface WatcherLink {
-  request(): void;
-  release(): void;
+/** How a watcher reaches its generation: the generation's request/release for its cursor. */
+export interface CursorOwner {
+  request(c: Cursor): void;
+  release(c: Cursor): void;
+}
+
+/** A pending next(): its settle functions. */
+interface PendingCall {
+  resolve(deltas: Delta[]): void;
+  reject(err: Error): void;
 }
 
 /** The watcher the worker hands out. */
 export class MultiwatcherWatcher implements Watcher, CursorSink {
-  #link: WatcherLink | undefined;
-  /** Pending next() calls, oldest first; undefined when none (the idle case). */
-  #pending: Array<Deferred<Delta[]>> | undefined;
+  #owner: CursorOwner | undefined;
+  #cursor: Cursor | undefined;
+  /** The oldest pending next(); undefined when none (the idle case). */
+  #head: PendingCall | undefined;
+  /** Further pending next() calls, oldest first; undefined unless calls overlap. */
+  #queued: PendingCall[] | undefined;
   /** Set once the watcher can no longer deliver; every later call rejects with it. */
   #failure: Error | undefined;
   /** An error to give once (restart) before #failure applies. */
@@ -45,8 +52,9 @@ export class MultiwatcherWatcher implements Watcher, CursorSink {
   }
 
   /** Connects the watcher to its generation. */
-  connect(link: WatcherLink): void {
-    this.#link = link;
+  connect(owner: CursorOwner, cursor: Cursor): void {
+    this.#owner = owner;
+    this.#cursor = cursor;
   }
 
   next(): Promise<Delta[]> {
@@ -56,19 +64,24 @@ export class MultiwatcherWatcher implements Watcher, CursorSink {
       return Promise.reject(err);
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const d = deferred<Delta[]>();
-    const pending = (this.#pending ??= []);
-    pending.push(d);
-    if (pending.length === 1) this.#link?.request();
-    return d.promise;
+    return new Promise<Delta[]>((resolve, reject) => {
+      const call: PendingCall = { resolve, reject };
+      if (this.#head !== undefined) {
+        (this.#queued ??= []).push(call);
+        return;
+      }
+      this.#head = call;
+      if (this.#owner !== undefined && this.#cursor !== undefined) this.#owner.request(this.#cursor);
+    });
   }
 
   stop(): Promise<void> {
     if (this.#failure === undefined) {
       this.#fail(new WatcherStoppedError(WATCHER_STOPPED), false);
-      const link = this.#link;
-      this.#link = undefined;
-      link?.release();
+      const owner = this.#owner;
+      const cursor = this.#cursor;
+      this.#disconnect();
+      if (owner !== undefined && cursor !== undefined) owner.release(cursor);
     }
     this.#failOnce = undefined;
     return Promise.resolve();
@@ -83,19 +96,18 @@ export class MultiwatcherWatcher implements Watcher, CursorSink {
   }
 
   deliver(deltas: Delta[], revision: number, reset: boolean): boolean {
-    const pending = this.#pending;
-    const head = pending?.shift();
-    if (pending === undefined || head === undefined) return false;
+    const head = this.#head;
+    if (head === undefined) return false;
     this.#revision = revision;
     if (reset) this.#reset = true;
+    this.#head = this.#queued?.shift();
+    if (this.#queued?.length === 0) this.#queued = undefined;
     head.resolve(deltas);
-    if (pending.length > 0) return true;
-    this.#pending = undefined;
-    return false;
+    return this.#head !== undefined;
   }
 
   fail(err: Error, once: boolean): void {
-    this.#link = undefined;
+    this.#disconnect();
     this.#fail(err, once);
   }
 
@@ -120,18 +132,24 @@ export class MultiwatcherWatcher implements Watcher, CursorSink {
     return this.stop();
   }
 
+  #disconnect(): void {
+    this.#owner = undefined;
+    this.#cursor = undefined;
+  }
+
   /** Rejects pending calls: the first with err; `once` makes later calls get "watcher was stopped". */
   #fail(err: Error, once: boolean): void {
     if (this.#failure !== undefined) return;
-    const pending = this.#pending ?? [];
-    this.#pending = undefined;
+    const first = this.#head;
+    const rest = this.#queued ?? [];
+    this.#head = undefined;
+    this.#queued = undefined;
     this.#failure = once ? new WatcherStoppedError(WATCHER_STOPPED) : err;
-    const first = pending.shift();
     if (first === undefined) {
       if (once) this.#failOnce = err;
     } else {
       first.reject(err);
     }
-    for (const d of pending) d.reject(this.#failure);
+    for (const call of rest) call.reject(this.#failure);
   }
 }

@@ -92,7 +92,7 @@ export class MultiwatcherWorker implements Worker, Reporter {
     }
     const g = this.#generation;
     const cursor = g.attach(scope, opts?.filter, opts?.since, watcher);
-    watcher.connect({ request: () => g.request(cursor), release: () => g.release(cursor) });
+    watcher.connect(g, cursor);
     return watcher;
   }
 
