@@ -2,7 +2,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, flushMicrotasks, nullLogger } from '../core/index.js';
 import { MultiwatcherWorker, isErrStopped } from '../multiwatcher/index.js';
-// eslint-disable-next-line no-restricted-imports -- testing/index.js is meant to be allowed (eslint.config.js lists it), but gitignore-style `../multiwatcher/*` excludes the folder before the negation can re-include it
 import { MemoryBacking } from '../multiwatcher/testing/index.js';
 import { fromWatcher } from './from-watcher.js';
 import { M1, M2, entityId, info, recordingFollower } from './testing/index.js';

@@ -66,6 +66,21 @@ describe('fromWatcher', () => {
     expect(w.stopped).toBe(true);
   });
 
+  it('abort is prompt even when the watcher\'s stop() leaves its pending next() unsettled', async () => {
+    let stops = 0;
+    let firstDone = false;
+    const stubborn: DeltaSource = {
+      next: () => (firstDone ? new Promise<Delta[]>(() => undefined) : ((firstDone = true), Promise.resolve([]))),
+      stop: () => (stops++, Promise.resolve()),
+    };
+    const ac = new AbortController();
+    const done = watchEntities(fromWatcher(stubborn), recordingFollower().follower, { signal: ac.signal }).catch((e: unknown) => e);
+    await flushMicrotasks();
+    ac.abort('now');
+    expect(await done).toBe('now');
+    expect(stops).toBe(1);
+  });
+
   it('a rejection the consumer did not cause ends the iteration with that error, and watchEntities with it', async () => {
     const boom = new Error('backing failed');
     const w = new ScriptedWatcher().push([change('unit', 'a')]).fail(boom);

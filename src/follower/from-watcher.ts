@@ -5,6 +5,7 @@ import type { Delta, EntityId, EntityInfo } from '../core/index.js';
 import { NotValidError, entityIdOf, entityKey } from '../core/index.js';
 import type { Watcher } from '../multiwatcher/index.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
+import { PROMPT_RETURN } from './watch-event.js';
 
 /**
  * What fromWatcher needs of a watcher: a multiwatcher Watcher satisfies it, and so may a client's
@@ -50,12 +51,14 @@ export function fromWatcher(w: Watcher | DeltaSource): EntitySource {
 
 /** The owning iterator. Hand-written, not a generator: a generator cannot act on return() while a next() is pending. */
 class WatcherEvents implements AsyncIterator<WatchEvent> {
+  /** return() stops the watcher, so a pending next() resolves done at once. */
+  readonly [PROMPT_RETURN] = true;
   readonly #watcher: DeltaSource;
   #first = true;
-  /** Set by return(), or once next() failed: no further w.next() call is made. */
+  /** Set by return(), or once a step failed: no further w.next() call is made. */
   #finished = false;
-  /** True once the consumer asked to stop: a rejection of a pending w.next() then means done. */
-  #stopRequested = false;
+  /** Resolvers of the steps whose w.next() is in flight, oldest first (usually one). */
+  readonly #pending: Array<(r: IteratorResult<WatchEvent>) => void> = [];
   /** key → id of every entity emitted and not tombstoned since; only for watchers that can reset. */
   #live: Map<string, EntityId> | undefined;
   /** wasReset() as read after the previous batch (edge detection, see DeltaSource). */
@@ -66,27 +69,44 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
     if (typeof watcher.wasReset === 'function') this.#live = new Map();
   }
 
-  async next(): Promise<IteratorResult<WatchEvent>> {
-    if (this.#finished) return DONE;
-    let batch: Delta[];
-    try {
-      batch = await this.#watcher.next();
-    } catch (err) {
-      if (this.#stopRequested) return DONE;
-      void this.#finish();
-      throw err;
-    }
-    if (this.#stopRequested) return DONE;
-    if (!Array.isArray(batch)) {
-      void this.#finish();
-      throw new NotValidError('follower: watcher batch not valid: must be an array of deltas');
-    }
-    return { done: false, value: this.#toEvent(batch) };
+  next(): Promise<IteratorResult<WatchEvent>> {
+    if (this.#finished) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<WatchEvent>>((resolve, reject) => {
+      this.#pending.push(resolve);
+      this.#watcher.next().then(
+        (batch) => {
+          if (!this.#settle(resolve)) return; // return() answered this step already
+          if (Array.isArray(batch)) {
+            resolve({ done: false, value: this.#toEvent(batch) });
+            return;
+          }
+          void this.#finish();
+          reject(new NotValidError('follower: watcher batch not valid: must be an array of deltas'));
+        },
+        (err: unknown) => {
+          if (!this.#settle(resolve)) return;
+          void this.#finish();
+          reject(err);
+        },
+      );
+    });
   }
 
+  /**
+   * Stops the watcher and answers every pending step `done` at once, whatever the watcher does with
+   * its pending next(): that is what the PROMPT_RETURN mark promises.
+   */
   return(): Promise<IteratorResult<WatchEvent>> {
-    this.#stopRequested = true;
+    for (const resolve of this.#pending.splice(0)) resolve(DONE);
     return this.#finish().then(() => DONE);
+  }
+
+  /** Removes a step from the pending ones; false when return() already answered it. */
+  #settle(resolve: (r: IteratorResult<WatchEvent>) => void): boolean {
+    const i = this.#pending.indexOf(resolve);
+    if (i < 0) return false;
+    this.#pending.splice(i, 1);
+    return true;
   }
 
   /** Stops the watcher once, quietly (its outcome must not mask how the iteration ended). */

@@ -8,7 +8,7 @@ import { checkFollower } from './follower.js';
 import type { FollowerCall, FollowerView } from './reconcile.js';
 import { applyCall, callEntity, reconcile } from './reconcile.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
-import { checkWatchEvent } from './watch-event.js';
+import { checkWatchEvent, hasPromptReturn } from './watch-event.js';
 
 /** Options of watchEntities. */
 export interface WatchEntitiesOptions {
@@ -39,18 +39,22 @@ class FollowerRun {
   readonly #view: FollowerView = new Map();
   /** True from the event carrying lastBacklogged on; never goes back. */
   #synced = false;
-  /** True once the iterator finished or threw: it must not be returned then. */
+  /** True once the iterator finished, threw or was returned: it is not returned (again) then. */
   #iteratorDone = false;
   /** Rejects the pull in flight with the abort reason; set only while a pull is pending. */
   #abortPull: ((reason: unknown) => void) | undefined;
+  /** The iterator's return() settles a pending next() at once: pulls need no abortable wrapper. */
+  readonly #promptReturn: boolean;
   readonly #onAbort = (): void => {
-    this.#abortPull?.(this.#signal?.reason);
+    if (this.#promptReturn) this.#release(); // the pending pull then resolves done; run() sees the abort
+    else this.#abortPull?.(this.#signal?.reason);
   };
 
   constructor(iterator: AsyncIterator<WatchEvent>, follower: Follower, signal: AbortSignal | undefined) {
     this.#iterator = iterator;
     this.#follower = follower;
     this.#signal = signal;
+    this.#promptReturn = hasPromptReturn(iterator);
   }
 
   async run(): Promise<void> {
@@ -62,7 +66,7 @@ class FollowerRun {
       for (;;) {
         let step: IteratorResult<WatchEvent>;
         try {
-          step = await (signal === undefined ? this.#iterator.next() : this.#pullAbortable());
+          step = await (signal === undefined || this.#promptReturn ? this.#iterator.next() : this.#pullAbortable());
         } catch (err) {
           if (signal?.aborted === true) throw signal.reason;
           this.#iteratorDone = true; // an iterator that threw is finished; it is not returned
@@ -81,8 +85,15 @@ class FollowerRun {
       }
     } finally {
       signal?.removeEventListener('abort', this.#onAbort);
-      if (!this.#iteratorDone) releaseIterator(this.#iterator);
+      this.#release();
     }
+  }
+
+  /** Returns the iterator once, unless it is done. */
+  #release(): void {
+    if (this.#iteratorDone) return;
+    this.#iteratorDone = true;
+    releaseIterator(this.#iterator);
   }
 
   /** The next step of the source, rejected with the abort reason as soon as the signal aborts. */
