@@ -19,7 +19,8 @@ const opSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('update'), entity: z.object({ kind: z.string().min(1), id: z.string().min(1), data: z.record(z.string(), z.unknown()) }) }),
   z.object({ op: z.literal('remove'), kind: z.string().min(1), id: z.string().min(1) }),
 ]);
-const fileSchema = z.union([z.array(opSchema), z.object({ ops: z.array(opSchema) })]);
+const listSchema = z.array(opSchema);
+const wrappedSchema = z.object({ ops: listSchema });
 
 /** Parses an ops file: `[op…]` or `{"ops": [op…]}`. @throws UsageError naming the first bad op. */
 export function parseOps(text: string): ApplyOp[] {
@@ -29,7 +30,7 @@ export function parseOps(text: string): ApplyOp[] {
   } catch (err) {
     throw new UsageError(`ops file is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const r = fileSchema.safeParse(json);
+  const r = Array.isArray(json) ? listSchema.safeParse(json) : wrappedSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
     const where = issue?.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('') ?? '';
