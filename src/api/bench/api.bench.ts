@@ -1,0 +1,140 @@
+// Benchmark of the controller (issue 8): this process hosts a real Controller (SQLite temp file);
+// load generators run in child processes (ipc.ts). Phases: 10,000 model clients (RSS and heap per
+// connection), 1,000 committed changes/s → client latency and event-loop delay, one change to
+// 10,000 controller-wide watchers, and core NATS as a named peer.
+// Run: npm run bench:api [-- --quick]. Writes bench-results/api.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { SystemClock } from '../../core/index.js';
+import type { Logger } from '../../core/index.js';
+import { Controller } from '../index.js';
+import { fanoutPhase, modelClientsPhase, natsPhase } from './phases.js';
+import type { LoadConfig } from './phases.js';
+import { machine, openFileLimits, rest, seedUsers } from './setup.js';
+import { fmt, r2 } from './stats.js';
+
+const quick = process.argv.includes('--quick');
+const cfg: LoadConfig = quick
+  ? { clients: 1000, watchers: 1000, processes: 2, rate: 1000, seconds: 10, entitiesPerModel: 4, trials: 3, concurrency: 64 }
+  : { clients: 10_000, watchers: 10_000, processes: 2, rate: 1000, seconds: 30, entitiesPerModel: 4, trials: 5, concurrency: 64 };
+const MODELS = quick ? 100 : 1000;
+const NATS = '127.0.0.1:4222';
+
+/** Counts the controller's warnings and errors and keeps the first few (findings under load). */
+function countingLogger(): Logger & { counts: Record<string, number>; first: string[] } {
+  const counts: Record<string, number> = { warn: 0, error: 0 };
+  const first: string[] = [];
+  const note = (level: string) => (msg: string): void => {
+    counts[level] = (counts[level] ?? 0) + 1;
+    if (first.length < 20) first.push(`${level}: ${msg}`);
+  };
+  return { counts, first, debug: () => undefined, info: () => undefined, warn: note('warn'), error: note('error') };
+}
+
+function reachable(hostPort: string): Promise<boolean> {
+  const [host, port] = hostPort.split(':');
+  return new Promise((resolve) => {
+    const s = netConnect({ host, port: Number(port) }, () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.setTimeout(2000, () => (s.destroy(), resolve(false)));
+  });
+}
+
+async function main(): Promise<void> {
+  const limits = openFileLimits();
+  const need = Math.max(cfg.clients, cfg.watchers) + 1000;
+  if (limits.soft < need && limits.hard >= need && process.env.BENCH_API_REEXEC === undefined) {
+    console.log(`open files: soft limit ${limits.soft} < ${need} needed; re-running under ulimit -n ${limits.hard}`);
+    const self = fileURLToPath(import.meta.url);
+    const r = spawnSync('bash', ['-c', `ulimit -n ${limits.hard} && exec "${process.execPath}" --expose-gc --import tsx "${self}" ${quick ? '--quick' : ''}`], { stdio: 'inherit', env: { ...process.env, BENCH_API_REEXEC: '1' } });
+    process.exit(r.status ?? 1);
+  }
+  const fdNote = limits.soft >= need ? `ulimit -n ${limits.soft} (hard ${limits.hard}): enough for ${need} sockets per process`
+    : `ulimit -n ${limits.soft} (hard ${limits.hard}) < ${need}: connections will fail beyond it`;
+  const m = machine();
+  console.log(`api benchmark${quick ? ' (--quick)' : ''}: ${String(m.cpu)}, ${String(m.cores)} cores, ${String(m.ramGiB)} GiB, Node ${String(m.node)}, load average ${String(m.loadAvg1m)} (shared machine)`);
+  console.log(`  ${fdNote}; the controller holds at most ${need - 1000} client sockets at once (hard limit ${limits.hard}), so the model clients and the controller-wide watchers run one after the other`);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'modelwatch-api-bench-'));
+  const db = `sqlite:${path.join(dir, 'state.db')}`;
+  const adminPassword = 'bench-admin-password';
+  const bench = { user: 'bench', password: 'bench-password' };
+  await seedUsers(db, adminPassword, bench.password);
+
+  const logger = countingLogger();
+  const eld = monitorEventLoopDelay({ resolution: 5 });
+  eld.enable();
+  const controller = Controller.start({ db, host: '127.0.0.1', port: 0, clock: new SystemClock(), logger, registry: new Registry(), adminPassword });
+  const results: Record<string, unknown> = { machine: m, quick, date: new Date().toISOString(), openFiles: { ...limits, note: fdNote }, config: { ...cfg, models: MODELS } };
+  try {
+    const url = await Promise.race([controller.listening(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('controller not listening after 60 s')), 60_000))]);
+    const wsUrl = url.replace(/^http/, 'ws');
+    console.log(`  controller listening at ${url} (db ${db})`);
+
+    // Login cost at the default scrypt cost: 8 concurrent REST logins of admin.
+    const t0 = performance.now();
+    const logins = await Promise.all(Array.from({ length: 8 }, () => rest(url, 'POST', '/v1/login', { basic: `admin:${adminPassword}` })));
+    const loginMs = performance.now() - t0;
+    const token = String(logins[0]?.token);
+    const loginsPerSecond = r2(8 / (loginMs / 1000));
+    results.defaultCostLogin = { logins: 8, ms: r2(loginMs), loginsPerSecond, minutesFor10kClients: r2(10_000 / loginsPerSecond / 60) };
+    console.log(`  default-cost login: 8 concurrent in ${loginMs.toFixed(0)} ms = ${loginsPerSecond}/s (10,000 clients would need ${r2(10_000 / loginsPerSecond / 60)} min); load generators use a cheap-hash user`);
+
+    const t1 = performance.now();
+    const models: string[] = [];
+    for (let i = 0; i < MODELS; i += 8) {
+      const batch = await Promise.all(Array.from({ length: Math.min(8, MODELS - i) }, (_, k) => rest(url, 'POST', '/v1/models', { token }, { name: `bench-${i + k}` })));
+      for (const b of batch) models.push(String(b.uuid));
+    }
+    console.log(`  ${models.length} models created in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+
+    console.log(`phase 1: ${cfg.clients} model clients over ${MODELS} models, then ${cfg.rate} committed changes/s for ${cfg.seconds} s`);
+    const p1 = await modelClientsPhase({ url, wsUrl, token, models, cfg, bench, eld });
+    results.modelClients = p1;
+    const load = p1.load as Record<string, unknown> & { latencyMs: { p50: number; p99: number; max: number; count: number }; eventLoopDelayMs: { p99: number } };
+    console.log(`  committed ${String(load.committed)} (${String(load.committedPerSecond)}/s, ${String(load.writeFailed)} failed), REST PUT ${fmt(load.restPutMs as never)}`);
+    console.log(`  commit → client latency ${fmt(load.latencyMs)}; ${String(load.deltasPerSecond)} deltas/s delivered; controller event-loop delay p99 ${load.eventLoopDelayMs.p99} ms; clients' p99 ${String(load.clientEventLoopDelayP99Ms)} ms`);
+
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(`phase 2: one change seen by ${cfg.watchers} controller-wide watchers (${cfg.trials} trials)`);
+    const p2 = await fanoutPhase({ url, wsUrl, token, marker: models[0] ?? '', cfg, bench });
+    results.controllerWide = p2;
+    console.log(`  ${String(p2.watchers)} watchers, ${String(p2.rssBytesPerConnection)} B RSS / connection; latency ${fmt(p2.latencyMs as never)}; all delivered after ${JSON.stringify(p2.allDeliveredMs)} ms`);
+  } finally {
+    controller.kill();
+    await Promise.race([controller.wait().catch(() => undefined), new Promise((r) => setTimeout(r, 30_000))]);
+    results.controllerLog = { ...logger.counts, first: logger.first };
+    if (logger.counts.warn! + logger.counts.error! > 0) console.log(`  controller logged ${logger.counts.warn} warnings, ${logger.counts.error} errors; first: ${logger.first.slice(0, 5).join(' | ')}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  if (await reachable(NATS)) {
+    console.log(`phase 3 (peer): core NATS at ${NATS}, ${cfg.clients} subscriber connections, ${cfg.rate} msgs/s for ${cfg.seconds} s`);
+    try {
+      const p3 = await natsPhase({ server: NATS, models: MODELS, subscribers: cfg.clients, cfg });
+      results.nats = p3;
+      console.log(`  publish → subscriber latency ${fmt(p3.latencyMs as never)}; ${String(p3.deliveredPerSecond)} msgs/s delivered`);
+    } catch (err) {
+      results.nats = { skipped: String(err) };
+      console.log(`  NATS peer failed: ${String(err)}`);
+    }
+  } else {
+    results.nats = { skipped: `${NATS} not reachable` };
+    console.log(`NATS peer skipped: ${NATS} not reachable`);
+  }
+
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync('bench-results/api.json', `${JSON.stringify(results, null, 2)}\n`);
+  console.log('wrote bench-results/api.json');
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

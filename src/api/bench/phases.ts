@@ -1,0 +1,170 @@
+// The benchmark's load phases, each driving children (ipc.ts) against the controller hosted by
+// api.bench.ts: model clients + committed changes, controller-wide fan-out, and the NATS peer.
+import type { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { spawnChild } from './ipc.js';
+import type { Child, Message } from './ipc.js';
+import { rest, settledMemory, sleep } from './setup.js';
+import { r2, summarize, wallNow } from './stats.js';
+import type { Summary } from './stats.js';
+
+const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
+const MIN = 60_000;
+
+export interface LoadConfig {
+  clients: number;
+  watchers: number;
+  processes: number;
+  rate: number;
+  seconds: number;
+  entitiesPerModel: number;
+  trials: number;
+  concurrency: number;
+}
+
+/** Splits n items over k children: child c gets indexes c, c+k, c+2k, … */
+function share<T>(n: number, k: number, c: number, item: (j: number) => T): T[] {
+  const out: T[] = [];
+  for (let j = c; j < n; j += k) out.push(item(j));
+  return out;
+}
+
+async function connectAll(children: Child[], msgs: Message[]): Promise<{ ok: number; failed: number; firstError: string | null; ms: number }> {
+  children.forEach((ch, i) => ch.send(msgs[i] as Message));
+  const rs = await Promise.all(children.map((ch) => ch.next('connected', 20 * MIN)));
+  const firstError = rs.map((r) => r.firstError).find((e) => typeof e === 'string') as string | undefined;
+  return { ok: sum(rs, 'ok'), failed: sum(rs, 'failed'), firstError: firstError ?? null, ms: Math.max(...rs.map((r) => Number(r.ms))) };
+}
+
+function sum(ms: Message[], key: string): number {
+  return ms.reduce((a, m) => a + Number(m[key] ?? 0), 0);
+}
+
+/** Merges recorded latencies and delivery counts of children answering 'stats'. */
+async function collectStats(children: Child[]): Promise<{ latency: Summary; delivered: number; perSecond: number; clientEldP99Ms: number }> {
+  children.forEach((ch) => ch.send({ type: 'stats' }));
+  const rs = await Promise.all(children.map((ch) => ch.next('stats', 2 * MIN)));
+  const all: number[] = [];
+  for (const r of rs) for (const x of r.latencies as number[]) all.push(x);
+  const delivered = sum(rs, 'deltas');
+  const windowMs = Math.max(...rs.map((r) => Number(r.windowMs)));
+  return { latency: summarize(all), delivered, perSecond: Math.round(delivered / (windowMs / 1000)), clientEldP99Ms: r2(Math.max(...rs.map((r) => Number(r.eldP99Ms)))) };
+}
+
+/** Phases 2 and 3: model clients (memory per connection), then committed changes → clients. */
+export async function modelClientsPhase(o: {
+  url: string; wsUrl: string; token: string; models: string[]; cfg: LoadConfig; bench: { user: string; password: string }; eld: ReturnType<typeof monitorEventLoopDelay>;
+}): Promise<Record<string, unknown>> {
+  const { cfg, models } = o;
+  const before = await settledMemory();
+  const children = Array.from({ length: cfg.processes }, (_, c) => spawnChild(`model-clients-${c}`, script('model-clients.child.ts')));
+  const writer = spawnChild('writer', script('writer.child.ts'));
+  try {
+    const conn = await connectAll(children, children.map((_, c) => ({
+      type: 'connect', url: o.wsUrl, user: o.bench.user, password: o.bench.password, concurrency: cfg.concurrency,
+      models: share(cfg.clients, cfg.processes, c, (j) => models[j % models.length] ?? ''),
+    })));
+    console.log(`  ${conn.ok} model clients connected, logged in and watching in ${(conn.ms / 1000).toFixed(1)} s (${conn.failed} failed${conn.firstError === null ? '' : `: ${conn.firstError}`})`);
+    await sleep(2000);
+    const after = await settledMemory();
+    const n = Math.max(1, conn.ok);
+    const memory = {
+      connections: conn.ok,
+      rssBytesPerConnection: Math.round((after.rss - before.rss) / n),
+      heapBytesPerConnection: Math.round((after.heapUsed - before.heapUsed) / n),
+      externalBytesPerConnection: Math.round((after.external - before.external) / n),
+      rssMiB: r2(after.rss / 2 ** 20),
+    };
+    console.log(`  controller: ${memory.rssBytesPerConnection} B RSS / connection, ${memory.heapBytesPerConnection} B heap / connection (RSS ${memory.rssMiB} MiB)`);
+
+    children.forEach((ch) => ch.send({ type: 'record' }));
+    await Promise.all(children.map((ch) => ch.next('recording', MIN)));
+    o.eld.reset();
+    let peakRss = 0;
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
+    writer.send({ type: 'write', url: o.url, token: o.token, models, rate: cfg.rate, seconds: cfg.seconds, entitiesPerModel: cfg.entitiesPerModel, maxInFlight: 256 });
+    const written = await writer.next('written', cfg.seconds * 1000 + 2 * MIN);
+    await sleep(1000); // let the last deltas arrive
+    const eldMs = { p50: r2(o.eld.percentile(50) / 1e6), p99: r2(o.eld.percentile(99) / 1e6), max: r2(o.eld.max / 1e6) };
+    clearInterval(rssTimer);
+    const stats = await collectStats(children);
+    const load = {
+      rateTarget: cfg.rate, seconds: cfg.seconds, committed: written.ok, writeFailed: written.failed, writeFirstError: written.firstError,
+      committedPerSecond: Math.round(Number(written.achievedPerSecond)), restPutMs: written.putMs,
+      latencyMs: stats.latency, deltasDelivered: stats.delivered, deltasPerSecond: stats.perSecond,
+      eventLoopDelayMs: eldMs, clientEventLoopDelayP99Ms: stats.clientEldP99Ms, peakRssMiB: r2(peakRss / 2 ** 20),
+    };
+    return { connect: { ...conn, clientsPerSecond: Math.round(conn.ok / (conn.ms / 1000)) }, memory, load };
+  } finally {
+    children.forEach((ch) => ch.send({ type: 'close' }));
+    await Promise.allSettled(children.map((ch) => ch.next('closed', MIN)));
+    await Promise.allSettled([...children, writer].map((ch) => ch.stop()));
+  }
+}
+
+/** Phase 4: one change seen by every controller-wide watcher; `trials` changes, 1 s or more apart. */
+export async function fanoutPhase(o: { url: string; wsUrl: string; token: string; marker: string; cfg: LoadConfig; bench: { user: string; password: string } }): Promise<Record<string, unknown>> {
+  const { cfg } = o;
+  const markerPath = `/v1/models/${o.marker}/entities/machine/marker`;
+  const since = Number((await rest(o.url, 'PUT', markerPath, { token: o.token }, { marker: 0, t: 0 })).revision);
+  const before = await settledMemory();
+  const children = Array.from({ length: cfg.processes }, (_, c) => spawnChild(`controller-watchers-${c}`, script('controller-watchers.child.ts')));
+  try {
+    const conn = await connectAll(children, children.map((_, c) => ({
+      type: 'connect', url: o.wsUrl, user: o.bench.user, password: o.bench.password, concurrency: cfg.concurrency, since,
+      count: share(cfg.watchers, cfg.processes, c, () => 0).length,
+    })));
+    console.log(`  ${conn.ok} controller-wide watchers connected in ${(conn.ms / 1000).toFixed(1)} s (${conn.failed} failed${conn.firstError === null ? '' : `: ${conn.firstError}`})`);
+    await sleep(2000);
+    const after = await settledMemory();
+    const rssBytesPerConnection = Math.round((after.rss - before.rss) / Math.max(1, conn.ok));
+    const trials: Array<Summary & { seen: number }> = [];
+    const all: number[] = [];
+    for (let k = 1; k <= cfg.trials; k++) {
+      await rest(o.url, 'PUT', markerPath, { token: o.token }, { marker: k, t: wallNow() });
+      const deadline = Date.now() + 20_000;
+      let lat: number[] = [];
+      do {
+        await sleep(250);
+        children.forEach((ch) => ch.send({ type: 'marker', marker: k }));
+        const rs = await Promise.all(children.map((ch) => ch.next('marker', MIN)));
+        lat = rs.flatMap((r) => r.latencies as number[]);
+      } while (lat.length < conn.ok && Date.now() < deadline);
+      trials.push({ ...summarize(lat), seen: lat.length });
+      all.push(...lat);
+      await sleep(750);
+    }
+    return { watchers: conn.ok, connect: conn, rssBytesPerConnection, trials, latencyMs: summarize(all), allDeliveredMs: trials.map((t) => t.max) };
+  } finally {
+    children.forEach((ch) => ch.send({ type: 'close' }));
+    await Promise.allSettled(children.map((ch) => ch.next('closed', MIN)));
+    await Promise.allSettled(children.map((ch) => ch.stop()));
+  }
+}
+
+/** Phase 5: core NATS fan-out of the same rate to the same number of subscribers. */
+export async function natsPhase(o: { server: string; models: number; subscribers: number; cfg: LoadConfig }): Promise<Record<string, unknown>> {
+  const { cfg } = o;
+  const run = Math.random().toString(36).slice(2, 8);
+  const subject = (j: number): string => `bench.${run}.m.${j % o.models}`;
+  const subs = Array.from({ length: cfg.processes }, (_, c) => spawnChild(`nats-sub-${c}`, script('nats-peer.child.ts')));
+  const pub = spawnChild('nats-pub', script('nats-peer.child.ts'));
+  try {
+    const conn = await connectAll(subs, subs.map((_, c) => ({ type: 'connect', server: o.server, concurrency: cfg.concurrency, subjects: share(o.subscribers, cfg.processes, c, subject) })));
+    console.log(`  ${conn.ok} NATS subscriber connections in ${(conn.ms / 1000).toFixed(1)} s (${conn.failed} failed${conn.firstError === null ? '' : `: ${conn.firstError}`})`);
+    subs.forEach((ch) => ch.send({ type: 'record' }));
+    await Promise.all(subs.map((ch) => ch.next('recording', MIN)));
+    pub.send({ type: 'write', server: o.server, rate: cfg.rate, seconds: cfg.seconds, subjects: Array.from({ length: o.models }, (_, j) => subject(j)) });
+    const written = await pub.next('written', cfg.seconds * 1000 + 2 * MIN);
+    await sleep(1000);
+    const stats = await collectStats(subs);
+    return {
+      subscribers: conn.ok, published: written.ok, publishedPerSecond: Math.round(Number(written.achievedPerSecond)),
+      latencyMs: stats.latency, delivered: stats.delivered, deliveredPerSecond: stats.perSecond, clientEventLoopDelayP99Ms: stats.clientEldP99Ms,
+    };
+  } finally {
+    subs.forEach((ch) => ch.send({ type: 'close' }));
+    await Promise.allSettled(subs.map((ch) => ch.next('closed', MIN)));
+    await Promise.allSettled([...subs, pub].map((ch) => ch.stop()));
+  }
+}
