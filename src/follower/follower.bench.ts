@@ -23,6 +23,7 @@ const UNITS_PER_MODEL = 10;
 const RATE_PER_S = 1_000;
 const LATENCY_SECONDS = quick ? 3 : 20;
 const MICRO_CHANGES = quick ? 200_000 : 2_000_000;
+const MICRO_POOL = 10_007; // prime: with 100 keys, a key's versions differ from one pass to the next
 
 const uuid = (i: number): string => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const unit = (m: number, u: number, data: Record<string, unknown>): EntityInfo => ({ kind: 'unit', modelUUID: uuid(m), id: `app/${u}`, data });
@@ -35,21 +36,25 @@ function percentile(sorted: Float64Array | number[], p: number): number {
 }
 
 // --- 1a. Overhead per matched change on an in-process source (no I/O, no worker) --------------
-/** A source of prebuilt single-change events, as cheap as an async iterator can be. */
-function arraySource(events: WatchEvent[]): EntitySource {
+/**
+ * A source that cycles through a pool of prebuilt events `count` times over, as cheap as an async
+ * iterator can be. A pool (not one object per change) keeps the heap small, so GC of the input does
+ * not swamp what is measured; the pool is large enough that each key's next version is a new object.
+ */
+function arraySource(pool: WatchEvent[], count: number): EntitySource {
   return {
     [Symbol.asyncIterator]: () => {
       let i = 0;
-      return { next: () => Promise.resolve(i < events.length ? { done: false, value: events[i++]! } : { done: true, value: undefined }) };
+      return { next: () => Promise.resolve(i < count ? { done: false, value: pool[i++ % pool.length]! } : { done: true, value: undefined }) };
     },
   };
 }
 
-/** A watcher whose next() resolves at once with the next prebuilt batch, then "watcher was stopped". */
-function arrayWatcher(batches: Delta[][]): DeltaSource {
+/** A watcher whose next() resolves at once with the next pooled batch, then "watcher was stopped". */
+function arrayWatcher(pool: Delta[][], count: number): DeltaSource {
   let i = 0;
   return {
-    next: () => (i < batches.length ? Promise.resolve(batches[i++]!) : Promise.reject(new Error('watcher was stopped'))),
+    next: () => (i < count ? Promise.resolve(pool[i++ % pool.length]!) : Promise.reject(new Error('watcher was stopped'))),
     stop: () => Promise.resolve(),
   };
 }
@@ -65,7 +70,7 @@ interface MicroResult { source: MicroSource; batchSize: number; followerNsPerCha
 async function microOverhead(source: MicroSource, batchSize: number): Promise<MicroResult> {
   const n = Math.floor(MICRO_CHANGES / batchSize);
   const batches: Delta[][] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < MICRO_POOL; i++) {
     const batch: Delta[] = [];
     for (let j = 0; j < batchSize; j++) batch.push({ removed: false, entity: unit(0, (i * batchSize + j) % 100, { v: i }) });
     batches.push(batch);
@@ -75,13 +80,13 @@ async function microOverhead(source: MicroSource, batchSize: number): Promise<Mi
   const user = (e: EntityInfo): void => void (sink += e.id.length);
   const rawRun = async (): Promise<void> => {
     if (source === 'events') {
-      for await (const ev of arraySource(events)) {
+      for await (const ev of arraySource(events, n)) {
         for (const e of ev.entities) user(e);
         sink++; // the batch-done a raw consumer would do
       }
       return;
     }
-    const w = arrayWatcher(batches);
+    const w = arrayWatcher(batches, n);
     try {
       for (;;) {
         for (const d of await w.next()) if (!d.removed) user(d.entity);
@@ -92,7 +97,7 @@ async function microOverhead(source: MicroSource, batchSize: number): Promise<Mi
     }
   };
   const followerRun = (): Promise<void> => {
-    const src = source === 'events' ? arraySource(events) : fromWatcher(arrayWatcher(batches));
+    const src = source === 'events' ? arraySource(events, n) : fromWatcher(arrayWatcher(batches, n));
     const f = simpleFollower({ onNewUpdated: user, onBatchDone: () => void sink++ });
     return watchEntities(src, f, { signal: new AbortController().signal }).catch(() => undefined);
   };
