@@ -191,3 +191,15 @@ describe('client auth and errors', () => {
     client.close();
   });
 });
+
+describe('client login failures on redial', () => {
+  it('a model connection refused at login (unknown model) fails the watcher instead of retrying forever', async () => {
+    const { ctl, clock, client } = await setup();
+    ctl.password = 'nope'; // the model connection's Login is refused
+    const outcome = client.watchModel(M).next().then(() => 'delivered', (e: unknown) => e);
+    await clock.advanceAsync(60_000);
+    expect(await outcome).toMatchObject({ code: 'Unauthorized' });
+    expect(ctl.dials).toBe(2); // the controller connection, then one model dial: no retry loop
+    client.close();
+  });
+});

@@ -108,9 +108,12 @@ export class ResumableWatcher<T> implements Watcher<T> {
     const signal = this.#stopping.signal;
     for (;;) {
       if (this.isStopped()) throw stoppedError();
+      // 1. A connection: the session redials with back-off, so what it throws no retry can fix.
+      const conn = await session.connection(signal).catch((err: unknown) => {
+        throw this.isStopped() ? stoppedError() : err;
+      });
       try {
-        // 1. A connection (the session redials with back-off), 2. a server watcher on it, 3. Next.
-        const conn = await session.connection(signal);
+        // 2. A server watcher on it, 3. Next.
         if (this.#server?.conn !== conn) this.#server = { conn, ...(await driver.start(conn, signal)) };
         const { id, type, version } = this.#server;
         const result = await conn.call({ type, version, request: 'Next', id }, signal);
