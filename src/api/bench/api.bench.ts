@@ -30,9 +30,9 @@ const NATS = '127.0.0.1:4222';
 function countingLogger(): Logger & { counts: Record<string, number>; first: string[] } {
   const counts: Record<string, number> = { warn: 0, error: 0 };
   const first: string[] = [];
-  const note = (level: string) => (msg: string): void => {
+  const note = (level: string) => (msg: string, fields?: object): void => {
     counts[level] = (counts[level] ?? 0) + 1;
-    if (first.length < 20) first.push(`${level}: ${msg}`);
+    if (first.length < 20) first.push(`${level}: ${msg}${fields === undefined ? '' : ` ${JSON.stringify(fields).slice(0, 300)}`}`);
   };
   return { counts, first, debug: () => undefined, info: () => undefined, warn: note('warn'), error: note('error') };
 }

@@ -41,14 +41,13 @@ function sum(ms: Message[], key: string): number {
 }
 
 /** Merges recorded latencies and delivery counts of children answering 'stats'. */
-async function collectStats(children: Child[]): Promise<{ latency: Summary; delivered: number; perSecond: number; clientEldP99Ms: number }> {
+async function collectStats(children: Child[], activeMs: number): Promise<{ latency: Summary; delivered: number; perSecond: number; clientEldP99Ms: number }> {
   children.forEach((ch) => ch.send({ type: 'stats' }));
   const rs = await Promise.all(children.map((ch) => ch.next('stats', 2 * MIN)));
   const all: number[] = [];
   for (const r of rs) for (const x of r.latencies as number[]) all.push(x);
   const delivered = sum(rs, 'deltas');
-  const windowMs = Math.max(...rs.map((r) => Number(r.windowMs)));
-  return { latency: summarize(all), delivered, perSecond: Math.round(delivered / (windowMs / 1000)), clientEldP99Ms: r2(Math.max(...rs.map((r) => Number(r.eldP99Ms)))) };
+  return { latency: summarize(all), delivered, perSecond: Math.round(delivered / (activeMs / 1000)), clientEldP99Ms: r2(Math.max(...rs.map((r) => Number(r.eldP99Ms)))) };
 }
 
 /** Phases 2 and 3: model clients (memory per connection), then committed changes → clients. */
@@ -87,7 +86,7 @@ export async function modelClientsPhase(o: {
     await sleep(1000); // let the last deltas arrive
     const eldMs = { p50: r2(o.eld.percentile(50) / 1e6), p99: r2(o.eld.percentile(99) / 1e6), max: r2(o.eld.max / 1e6) };
     clearInterval(rssTimer);
-    const stats = await collectStats(children);
+    const stats = await collectStats(children, Number(written.issuingMs));
     const load = {
       rateTarget: cfg.rate, seconds: cfg.seconds, committed: written.ok, writeFailed: written.failed, writeFirstError: written.firstError,
       committedPerSecond: Math.round(Number(written.achievedPerSecond)), restPutMs: written.putMs,
@@ -157,7 +156,7 @@ export async function natsPhase(o: { server: string; models: number; subscribers
     pub.send({ type: 'write', server: o.server, rate: cfg.rate, seconds: cfg.seconds, subjects: Array.from({ length: o.models }, (_, j) => subject(j)) });
     const written = await pub.next('written', cfg.seconds * 1000 + 2 * MIN);
     await sleep(1000);
-    const stats = await collectStats(subs);
+    const stats = await collectStats(subs, Number(written.issuingMs));
     return {
       subscribers: conn.ok, published: written.ok, publishedPerSecond: Math.round(Number(written.achievedPerSecond)),
       latencyMs: stats.latency, delivered: stats.delivered, deliveredPerSecond: stats.perSecond, clientEventLoopDelayP99Ms: stats.clientEldP99Ms,
