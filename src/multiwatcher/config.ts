@@ -27,6 +27,8 @@ export interface WatchOptions {
   since?: number;
   /** Per-watcher filter; a batch filtered to nothing keeps later next() waiting. Filter by identity. */
   filter?: (d: Delta) => boolean;
+  /** Stops the watcher when aborted (STYLE §4). */
+  signal?: AbortSignal;
 }
 
 /** Throws NotValidError "missing X not valid" for the first missing dependency, then checks limits. */
@@ -50,6 +52,7 @@ export function validateWatch(modelUUID: unknown, opts: unknown): asserts opts i
     throw new NotValidError(`since ${show(o.since)} not valid: must be a non-negative integer revision`);
   }
   if (o.filter !== undefined && typeof o.filter !== 'function') throw new NotValidError('filter not valid: must be a function');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new NotValidError('signal not valid: must be an AbortSignal');
 }
 
 function hasMethods(v: unknown, names: readonly string[]): boolean {

@@ -189,14 +189,14 @@ export class MultiwatcherStore implements BackingStore {
   }
 
   /**
-   * A resumed reader joins at r (r in [floor, latestRevno]): counts it as a holder of every entity of
+   * A resumed reader joins at r (0, or r in [floor, latestRevno]): counts it as a holder of every entity of
    * its scope live at r (spec §4.7), so the tombstones it must hear of stay until it does.
    */
   addReader(revno: number, modelUUID?: string): void {
+    if (revno === 0) return; // holds nothing, whatever the floor
     if (revno < this.#floor || revno > this.#latestRevno) {
       throw new ModelwatchError('NotValid', `reader position ${revno} not valid: outside [${this.#floor}, ${this.#latestRevno}]`);
     }
-    if (revno === 0) return;
     const list = this.#scope(modelUUID);
     for (let e = list?.head; list !== undefined && e !== undefined; e = list.nextOf(e)) {
       if (heldAt(e, revno)) e.refCount++;

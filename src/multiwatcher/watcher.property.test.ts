@@ -246,3 +246,25 @@ describe('multiwatcher property fixed cases', () => {
     await runScenario([0, 0], ops, 50, false);
   });
 });
+
+describe('multiwatcher property fixed cases (regressions)', () => {
+  it('seed -1205887030: resuming from revision 0 after the floor moved gives the full state, no error', async () => {
+    const ops: Op[] = [
+      { t: 'settle' },
+      { t: 'next', w: 7 },
+      { t: 'stop', w: 7 },
+      { t: 'update', m: 1, id: 1, v: 0 },
+      { t: 'settle' },
+      { t: 'commit', writes: [{ t: 'remove', m: 1, id: 1 }, { t: 'update', m: 0, id: 0, v: 0 }] },
+      { t: 'settle' },
+      { t: 'nextAll' },
+      { t: 'next', w: 0 },
+      { t: 'commit', writes: [{ t: 'remove', m: 0, id: 0 }] },
+      { t: 'update', m: 0, id: 0, v: 0 },
+      { t: 'resume', w: 0 },
+      { t: 'watch', scope: 0 },
+      { t: 'settle' },
+    ];
+    await runScenario([0, 0], ops, 0, true);
+  });
+});

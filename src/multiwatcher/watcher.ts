@@ -46,9 +46,16 @@ export class MultiwatcherWatcher implements Watcher, CursorSink {
   #failOnce: Error | undefined;
   #revision: number;
   #reset = false;
+  /** Called once when the watcher ends for any reason (removes an abort listener). */
+  #onEnd: (() => void) | undefined;
 
   constructor(since: number | undefined) {
     this.#revision = since ?? 0;
+  }
+
+  /** Registers a callback run once when the watcher ends (stopped, failed or killed). */
+  onEnd(fn: () => void): void {
+    this.#onEnd = fn;
   }
 
   /** Connects the watcher to its generation. */
@@ -151,5 +158,8 @@ export class MultiwatcherWatcher implements Watcher, CursorSink {
       first.reject(err);
     }
     for (const call of rest) call.reject(this.#failure);
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.();
   }
 }

@@ -197,6 +197,20 @@ describe('MultiwatcherWorker watchers', () => {
     expect(await loop).toBe(1);
   });
 
+  it('an aborted signal stops the watcher', async () => {
+    const w = start(new MemoryBacking());
+    const ac = new AbortController();
+    const mw = w.watchModel(M1, { signal: ac.signal });
+    await mw.next();
+    const pending = mw.next().catch((e: unknown) => e);
+    ac.abort();
+    expect(await pending).toMatchObject({ message: 'watcher was stopped' });
+    expect(w.report()['num-watchers']).toBe(0);
+    const already = w.watchController({ signal: ac.signal });
+    expect(await already.next().catch((e: unknown) => e)).toMatchObject({ message: 'watcher was stopped' });
+    expect(() => w.watchController({ signal: {} as AbortSignal })).toThrow(expect.objectContaining({ code: 'NotValid' }));
+  });
+
   it('use after stop: next() rejects with the typed "watcher was stopped"', async () => {
     const w = start(new MemoryBacking());
     const mw = w.watchModel(M1);

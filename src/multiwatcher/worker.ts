@@ -93,6 +93,15 @@ export class MultiwatcherWorker implements Worker, Reporter {
     const g = this.#generation;
     const cursor = g.attach(scope, opts?.filter, opts?.since, watcher);
     watcher.connect(g, cursor);
+    const signal = opts?.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) void watcher.stop();
+      else {
+        const onAbort = (): void => void watcher.stop();
+        signal.addEventListener('abort', onAbort, { once: true });
+        watcher.onEnd(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
     return watcher;
   }
 
