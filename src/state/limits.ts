@@ -40,5 +40,5 @@ export const DEFAULT_LIMITS: Readonly<StateLimits> = Object.freeze({
   notifyCoalesceMs: 10,
   sqliteBusyTimeoutMs: 5_000,
   pgPoolSize: 8,
-  pgWriteRetries: 5,
+  pgWriteRetries: 10,
 });

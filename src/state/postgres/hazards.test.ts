@@ -91,7 +91,7 @@ describePostgres('postgres hazards', () => {
     expect(await terminate(admin, 'mw_hazard_reader_1')).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, RUN_MS / 3));
     await terminate(admin, 'mw_hazard_reader_1');
-    const summaries = await Promise.all(writers.map(async (w) => JSON.parse(await nextLine(w.lines)) as { txns: number; lastRev: number }));
+    const summaries = await Promise.all(writers.map(async (w) => JSON.parse(await nextLine(w.lines)) as { txns: number; lastRev: number; retries: number }));
     const finalRev = await state.revision();
     expect(finalRev).toBe(Math.max(...summaries.map((s) => s.lastRev)));
     for (const r of readers) r.proc.stdin.write(`until ${finalRev}\n`);
@@ -109,7 +109,8 @@ describePostgres('postgres hazards', () => {
     }
     expect(results[1]!.report.driver.listener.reconnects).toBeGreaterThanOrEqual(1);
     const txns = summaries.reduce((n, s) => n + s.txns, 0);
-    process.stderr.write(`hazard run: ${txns} transactions, ${finalRev} revisions, ${results[0]!.count} changes per reader\n`);
+    const retries = summaries.reduce((n, s) => n + s.retries, 0);
+    process.stderr.write(`hazard run: ${txns} transactions (${retries} deadlock retries), ${finalRev} revisions, ${results[0]!.count} changes per reader\n`);
   }, 90_000);
 
   it('a reader whose connections are terminated resumes from its revision without loss', async () => {

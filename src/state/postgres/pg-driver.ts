@@ -108,13 +108,13 @@ export class PostgresDriver implements StateDriver {
 
   async revision(): Promise<number> {
     this.#checkOpen();
-    const res = await this.#reads.query<[string]>({ name: 'mw_state_revision', text: sql.REVISION_SQL, rowMode: 'array' });
+    const res = await this.#read<[string]>({ name: 'mw_state_revision', text: sql.REVISION_SQL, rowMode: 'array' });
     return this.#durable(Number(res.rows[0]?.[0] ?? 0));
   }
 
   async get(id: EntityId): Promise<EntityInfo | undefined> {
     this.#checkOpen();
-    const res = await this.#reads.query<[string]>({ name: 'mw_state_get', text: sql.GET_SQL, values: [id.modelUUID, id.kind, id.id], rowMode: 'array' });
+    const res = await this.#read<[string]>({ name: 'mw_state_get', text: sql.GET_SQL, values: [id.modelUUID, id.kind, id.id], rowMode: 'array' });
     const data = res.rows[0]?.[0];
     return data === undefined ? undefined : { kind: id.kind, modelUUID: id.modelUUID, id: id.id, data: parseData(data) };
   }
@@ -133,7 +133,7 @@ export class PostgresDriver implements StateDriver {
     }
     const text = `SELECT model_uuid, kind, id, data FROM entities${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY model_uuid, kind, id`;
-    const res = await this.#reads.query<EntityRow>({ text, values, rowMode: 'array' });
+    const res = await this.#read<EntityRow>({ text, values, rowMode: 'array' });
     return res.rows.map(toEntity);
   }
 
@@ -141,8 +141,8 @@ export class PostgresDriver implements StateDriver {
     this.#checkOpen();
     // Rows first, floor second (each statement its own snapshot): a compaction committed between the
     // two can only raise the floor we report, never hide rows we did not return.
-    const res = await this.#reads.query<ChangeRow>({ name: 'mw_state_changes', text: sql.CHANGES_SQL, values: [afterRev, limitRows], rowMode: 'array' });
-    const floorRes = await this.#reads.query<[string]>({ name: 'mw_state_floor', text: sql.FLOOR_SQL, rowMode: 'array' });
+    const res = await this.#read<ChangeRow>({ name: 'mw_state_changes', text: sql.CHANGES_SQL, values: [afterRev, limitRows], rowMode: 'array' });
+    const floorRes = await this.#read<[string]>({ name: 'mw_state_floor', text: sql.FLOOR_SQL, rowMode: 'array' });
     const rows = res.rows.map((r) => toChange(r));
     const last = rows[rows.length - 1];
     if (last !== undefined) await this.#durable(last.rev);
@@ -151,7 +151,7 @@ export class PostgresDriver implements StateDriver {
 
   async readRevision(rev: number): Promise<StoredChange[]> {
     this.#checkOpen();
-    const res = await this.#reads.query<ChangeRow>({ text: sql.REVISION_ROWS_SQL, values: [rev], rowMode: 'array' });
+    const res = await this.#read<ChangeRow>({ text: sql.REVISION_ROWS_SQL, values: [rev], rowMode: 'array' });
     await this.#durable(rev);
     return res.rows.map((r) => toChange(r));
   }
@@ -240,6 +240,21 @@ export class PostgresDriver implements StateDriver {
     return rev;
   }
 
+  /**
+   * One read statement, retried on a fresh connection when the one it ran on was dropped (e.g.
+   * pg_terminate_backend): reads are idempotent, so a dropped connection only delays them.
+   */
+  async #read<R extends unknown[]>(config: { name?: string; text: string; values?: unknown[]; rowMode: 'array' }): Promise<pg.QueryResult<R>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#reads.query<R>(config);
+      } catch (err) {
+        if (attempt >= 3 || this.#closed || !isConnectionLoss(err)) throw err;
+        this.#config.logger.warn('state read lost its connection; retrying', { error: errorMessage(err) });
+      }
+    }
+  }
+
   /** The barrier, retried: a commit already happened, so a dropped barrier connection must not fail it. */
   async #flush(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -267,6 +282,13 @@ function withAsyncCommit(url: string, max: number): PoolConfig {
   const own = u.searchParams.get('options');
   u.searchParams.delete('options');
   return { connectionString: u.toString(), max, options: `${own === null ? '' : `${own} `}-c synchronous_commit=off` };
+}
+
+/** Errors after which the statement did not run to completion on a live session: connection lost. */
+function isConnectionLoss(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
+  return err instanceof Error && /Connection terminated|ECONNRESET|EPIPE/i.test(err.message);
 }
 
 function writeParams(plan: WritePlan, atMs: number): unknown[] {

@@ -37,5 +37,6 @@ await Promise.all(
     }
   }),
 );
+const retries = ((state as unknown as { report(): { driver: { 'write-retries': number } } }).report().driver)['write-retries'];
 await state.close();
-process.stdout.write(`${JSON.stringify({ txns, lastRev })}\n`);
+process.stdout.write(`${JSON.stringify({ txns, lastRev, retries })}\n`);
