@@ -8,7 +8,7 @@ import { NotValidError, deferred } from '../../core/index.js';
 import type { Clock, Logger, Reporter, Worker } from '../../core/index.js';
 import { Engine } from '../../dependency/index.js';
 import type { Manifold } from '../../dependency/index.js';
-import { multiwatcherManifold } from '../../multiwatcher/index.js';
+import { MAX_REVISION_CHECKPOINTS, multiwatcherManifold } from '../../multiwatcher/index.js';
 import type { MultiwatcherWorker } from '../../multiwatcher/index.js';
 import { presenceStoreOf } from '../../presence/index.js';
 import { stateManifold } from '../../state/index.js';
@@ -33,6 +33,8 @@ export interface ControllerConfig {
   tls?: { cert: string | Buffer; key: string | Buffer };
   retention?: { ms?: number; revisions?: number };
   presencePeriodMs?: number;
+  /** Revisions of removals the multiwatcher keeps for resume (default 65,536). */
+  resumeRevisions?: number;
   /** Presence batcher flush interval (default 1 s). */
   presenceFlushMs?: number;
   /** Password for the admin user created on an empty database (generated when absent). */
@@ -106,7 +108,9 @@ export function controllerManifolds(config: ControllerConfig): Record<string, Ma
       url: config.db, clock, logger, registry,
       ...(config.retention === undefined ? {} : { retention: config.retention }),
     }),
-    multiwatcher: multiwatcherManifold({ stateName: 'state', clock, logger, registry }),
+    // Tombstones kept for resume: as many revisions as the store keeps checkpoints for (65,536), so a
+    // client reconnecting within that many commits resumes instead of re-reading the full state.
+    multiwatcher: multiwatcherManifold({ stateName: 'state', clock, logger, registry, retainRevisions: config.resumeRevisions ?? MAX_REVISION_CHECKPOINTS }),
     presence: {
       inputs: ['state'],
       start: (ctx) => {

@@ -35,7 +35,10 @@ async function authenticate(ctx: FacadeContext, params: Record<string, unknown>)
   const tagParam = getKey(params, 'auth-tag');
   const credParam = getKey(params, 'credentials'); // never logged
   const model = ctx.kind === 'model' ? await knownModel(ctx) : undefined;
-  const identity = await services.auth.login({
+  const tokenParam = getKey(params, 'token'); // [ours] a REST bearer token instead of a password; never logged
+  const identity = typeof tokenParam === 'string' && tokenParam !== ''
+    ? await tokenIdentity(ctx, tokenParam, tagParam)
+    : await services.auth.login({
     tag: typeof tagParam === 'string' ? tagParam : '',
     password: typeof credParam === 'string' ? credParam : '',
     modelUUID: model,
@@ -49,6 +52,13 @@ async function authenticate(ctx: FacadeContext, params: Record<string, unknown>)
   if (model !== undefined && !accessAtLeast(await services.auth.modelAccess(identity, model), 'read')) {
     throw rpcErrors.permissionDenied();
   }
+  return identity;
+}
+
+/** [ours] Resolves a bearer token from `POST /v1/login`; its identity must match `auth-tag` when one is given. */
+async function tokenIdentity(ctx: FacadeContext, token: string, tag: unknown): Promise<Identity> {
+  const identity = await ctx.services.auth.resolveToken(token);
+  if (identity === undefined || (typeof tag === 'string' && tag !== '' && tag !== identity.tag)) throw rpcErrors.badCredentials();
   return identity;
 }
 
