@@ -10,6 +10,7 @@ import type { StateLimits } from './limits.js';
 import { StateMetrics } from './metrics.js';
 import { isEmptyPlan, planOps } from './plan.js';
 import type { ChangeRecord, State, StateOp } from './state.js';
+import type { UserStore } from './users/index.js';
 
 export interface StateStoreConfig {
   driver: StateDriver;
@@ -100,6 +101,11 @@ export class StateStore implements State, Reporter {
     }
     const { rows } = await this.#readChanges(rev, limit ?? this.#config.limits.changesBatchRows);
     return rows.map(({ rev: r, kind, modelUUID, id, removed }) => ({ rev: r, kind, modelUUID, id, removed }));
+  }
+
+  users(): UserStore {
+    this.#checkOpen();
+    return this.#driver.userStore();
   }
 
   allWatcherBacking(): AllWatcherBacking {

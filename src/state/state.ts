@@ -3,6 +3,7 @@
 // this file holds only the shapes every caller sees.
 import type { AllWatcherBacking, Clock, EntityId, EntityInfo, Logger } from '../core/index.js';
 import type { Registry } from 'prom-client';
+import type { UserStore } from './users/index.js';
 
 /** One operation of a transaction: write an entity, or remove one (a model removes its entities). */
 export type StateOp = { op: 'update'; entity: EntityInfo } | { op: 'remove'; id: EntityId };
@@ -40,6 +41,8 @@ export interface State {
   changesSince(rev: number, limit?: number): Promise<ChangeRecord[]>;
   /** A new backing with its own position: getAll snapshot at R, then every change after R. */
   allWatcherBacking(): AllWatcherBacking;
+  /** Extension (api/auth): users, model access and agent credentials on this database. */
+  users(): UserStore;
   /** Stops background work and closes the database. Idempotent. */
   close(): Promise<void>;
 }

@@ -3,8 +3,8 @@ import { ManualClock, MemoryLogger, ModelwatchError, nullLogger } from '../../co
 import type { Identity } from '../services.js';
 import { createAuthService } from './auth-service.js';
 import type { AuthServiceConfig } from './auth-service.js';
-import { MemoryUserStore } from './memory-user-store.js';
-import type { UserStore } from './user-store.js';
+import { MemoryUserStore } from '../../state/index.js';
+import type { UserStore } from '../../state/index.js';
 
 const M1 = '11111111-1111-4111-8111-111111111111';
 const M2 = '22222222-2222-4222-8222-222222222222';

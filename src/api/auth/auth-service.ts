@@ -11,7 +11,7 @@ import { parseAuthTag } from './tags.js';
 import { TokenStore } from './token-store.js';
 import type { UserAdmin } from './user-admin.js';
 import { MAX_PASSWORD_LENGTH, UserAdministration } from './user-admin.js';
-import type { UserStore } from './user-store.js';
+import type { UserStore } from '../../state/index.js';
 import { VerifyGate } from './verify-gate.js';
 
 /** Configuration of createAuthService. */

@@ -7,7 +7,7 @@ import type { ControllerAccess, ModelAccess } from '../services.js';
 import { generatePassword, hashPassword } from './password.js';
 import { isValidUserName, parseAuthTag } from './tags.js';
 import type { TokenStore } from './token-store.js';
-import type { UserRecord, UserStore } from './user-store.js';
+import type { UserRecord, UserStore } from '../../state/index.js';
 
 /** A user as shown to administrators: never a hash. */
 export interface UserView {

@@ -16,6 +16,8 @@ import { ChangeListener } from './listener.js';
 import { migratePostgres } from './migrate.js';
 import { Notifier } from './notifier.js';
 import * as sql from './sql.js';
+import type { UserStore } from '../users/index.js';
+import { PostgresUserStore } from '../users/index.js';
 
 type ChangeRow = [rev: string, modelUUID: string, kind: string, id: string, removed: boolean, at?: string];
 type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
@@ -43,6 +45,7 @@ export class PostgresDriver implements StateDriver {
   #durableRev = 0;
   #retries = 0;
   #closed = false;
+  #users: UserStore | undefined;
 
   private constructor(config: PostgresDriverConfig) {
     this.#config = config;
@@ -221,6 +224,11 @@ export class PostgresDriver implements StateDriver {
       'write-retries': this.#retries,
       listener: this.#listener.report(),
     };
+  }
+
+  /** On the synchronous-commit pool: a resolved user write is durable. */
+  userStore(): UserStore {
+    return (this.#users ??= new PostgresUserStore(this.#reads));
   }
 
   async close(): Promise<void> {

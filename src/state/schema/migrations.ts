@@ -1,6 +1,6 @@
 // Ordered, versioned schema migrations, each with SQLite and PostgreSQL DDL. Applied at open in one
 // transaction by the backends (sqlite/migrate.ts, postgres/migrate.ts). Append only: a later issue
-// adds users/model_access as version 3. Never edit a released migration; add a new one.
+// added users/model_access as version 3. Never edit a released migration; add a new one.
 import { ModelwatchError } from '../../core/index.js';
 
 export interface Migration {
@@ -70,6 +70,31 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       `CREATE TABLE presence_pings (model_uuid TEXT NOT NULL, slot BIGINT NOT NULL, field_key TEXT NOT NULL,
         alive BIGINT NOT NULL DEFAULT 0, dead BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (model_uuid, slot, field_key))`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'users, model access and agent credentials (api/auth)',
+    sqlite: [
+      `CREATE TABLE users (name TEXT NOT NULL PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL,
+        controller_access TEXT NOT NULL CHECK (controller_access IN ('login', 'superuser')), created_at INTEGER NOT NULL) WITHOUT ROWID`,
+      `CREATE TABLE model_access (user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE, model_uuid TEXT NOT NULL,
+        access TEXT NOT NULL CHECK (access IN ('read', 'write', 'admin')), PRIMARY KEY (user_name, model_uuid)) WITHOUT ROWID`,
+      'CREATE INDEX model_access_by_model ON model_access (model_uuid)',
+      // Keyed by (model, tag): an agent exists only within its model.
+      `CREATE TABLE agent_credentials (model_uuid TEXT NOT NULL, tag TEXT NOT NULL, password_hash TEXT NOT NULL,
+        PRIMARY KEY (model_uuid, tag)) WITHOUT ROWID`,
+    ],
+    postgres: [
+      // COLLATE "C": listings in code-unit order, as on SQLite.
+      `CREATE TABLE users (name TEXT COLLATE "C" NOT NULL PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL,
+        controller_access TEXT NOT NULL CHECK (controller_access IN ('login', 'superuser')), created_at BIGINT NOT NULL)`,
+      `CREATE TABLE model_access (user_name TEXT COLLATE "C" NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        model_uuid TEXT COLLATE "C" NOT NULL, access TEXT NOT NULL CHECK (access IN ('read', 'write', 'admin')),
+        PRIMARY KEY (user_name, model_uuid))`,
+      'CREATE INDEX model_access_by_model ON model_access (model_uuid)',
+      `CREATE TABLE agent_credentials (model_uuid TEXT COLLATE "C" NOT NULL, tag TEXT COLLATE "C" NOT NULL,
+        password_hash TEXT NOT NULL, PRIMARY KEY (model_uuid, tag))`,
     ],
   },
 ]);

@@ -10,6 +10,8 @@ import type { StateLimits } from '../limits.js';
 import type { WritePlan } from '../plan.js';
 import { META } from '../schema/migrations.js';
 import { migrateSqlite } from './migrate.js';
+import type { UserStore } from '../users/index.js';
+import { SqliteUserStore } from '../users/index.js';
 
 type ChangeRow = [rev: number, modelUUID: string, kind: string, id: string, removed: number, at: number];
 type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
@@ -31,6 +33,7 @@ export class SqliteDriver implements StateDriver {
     Statement
   >;
   #closed = false;
+  #users: UserStore | undefined;
 
   constructor(config: SqliteDriverConfig) {
     this.#db = new Database(config.path);
@@ -186,6 +189,10 @@ export class SqliteDriver implements StateDriver {
 
   report(): Record<string, unknown> {
     return { backend: this.backend, subscribers: this.#doorbell.size };
+  }
+
+  userStore(): UserStore {
+    return (this.#users ??= new SqliteUserStore(this.#db));
   }
 
   close(): Promise<void> {

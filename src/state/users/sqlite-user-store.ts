@@ -146,7 +146,7 @@ function userOf(r: UserRow): UserRecord {
     displayName: r.display_name,
     passwordHash: r.password_hash,
     controllerAccess: r.controller_access as UserControllerAccess,
-    createdAt: Number(r.created_at),
+    createdAt: r.created_at,
   };
 }
 

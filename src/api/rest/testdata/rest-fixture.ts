@@ -14,7 +14,7 @@ import { openState } from '../../../state/index.js';
 import type { State } from '../../../state/index.js';
 import { createAuthService } from '../../auth/auth-service.js';
 import type { ControllerAuthService } from '../../auth/auth-service.js';
-import { MemoryUserStore } from '../../auth/memory-user-store.js';
+import { MemoryUserStore } from '../../../state/index.js';
 import { DEFAULT_API_LIMITS } from '../../limits.js';
 import type { ApiLimits, ControllerServices, PresenceServices } from '../../services.js';
 import { createRestHandler } from '../rest-handler.js';
