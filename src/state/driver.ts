@@ -5,6 +5,7 @@ import type { EntityId, EntityInfo } from '../core/index.js';
 import type { WritePlan } from './plan.js';
 import type { ChangeRecord } from './state.js';
 import type { UserStore } from './users/index.js';
+import type { PresenceStore } from '../presence/index.js';
 
 /** A change row as stored: the record plus its commit time (epoch ms, from the writer's Clock). */
 export interface StoredChange extends ChangeRecord {
@@ -69,6 +70,8 @@ export interface StateDriver {
   /** Registers for rings after commits (and, on PostgreSQL, NOTIFYs); returns the unsubscribe. */
   subscribe(onRing: (ring: Ring) => void): () => void;
   report(): Record<string, unknown>;
+  /** The presence store on this database (created on first use, closed with the driver). */
+  presenceStore(): PresenceStore;
   /** Users, grants and agent credentials on this database (one instance per driver). */
   userStore(): UserStore;
   close(): Promise<void>;

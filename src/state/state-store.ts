@@ -3,6 +3,7 @@
 import type { AllWatcherBacking, Clock, EntityId, EntityInfo, Logger, Reporter } from '../core/index.js';
 import { ModelwatchError, validateEntityId, validateKind, validateModelUUID } from '../core/index.js';
 import type { Registry } from 'prom-client';
+import type { PresenceStore } from '../presence/index.js';
 import { StateBacking } from './backing/state-backing.js';
 import { Compactor } from './compactor.js';
 import type { StateDriver, StoredChange } from './driver.js';
@@ -128,6 +129,11 @@ export class StateStore implements State, Reporter {
     });
     this.#backings.add(backing);
     return backing;
+  }
+
+  presenceStore(): PresenceStore {
+    this.#checkOpen();
+    return this.#driver.presenceStore();
   }
 
   report(): Record<string, unknown> {

@@ -4,6 +4,7 @@
 import type { AllWatcherBacking, Clock, EntityId, EntityInfo, Logger } from '../core/index.js';
 import type { Registry } from 'prom-client';
 import type { UserStore } from './users/index.js';
+import type { PresenceStore } from '../presence/index.js';
 
 /** One operation of a transaction: write an entity, or remove one (a model removes its entities). */
 export type StateOp = { op: 'update'; entity: EntityInfo } | { op: 'remove'; id: EntityId };
@@ -43,6 +44,8 @@ export interface State {
   allWatcherBacking(): AllWatcherBacking;
   /** Extension (api/auth): users, model access and agent credentials on this database. */
   users(): UserStore;
+  /** The presence tables of this database as a PresenceStore (spec/presence.md); lives as long as the State. */
+  presenceStore(): PresenceStore;
   /** Stops background work and closes the database. Idempotent. */
   close(): Promise<void>;
 }

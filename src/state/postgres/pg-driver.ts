@@ -18,6 +18,7 @@ import { Notifier } from './notifier.js';
 import * as sql from './sql.js';
 import type { UserStore } from '../users/index.js';
 import { PostgresUserStore } from '../users/index.js';
+import { PostgresPresenceStore } from '../presence/index.js';
 
 type ChangeRow = [rev: string, modelUUID: string, kind: string, id: string, removed: boolean, at?: string];
 type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
@@ -46,6 +47,7 @@ export class PostgresDriver implements StateDriver {
   #retries = 0;
   #closed = false;
   #users: UserStore | undefined;
+  #presence: PostgresPresenceStore | undefined;
 
   private constructor(config: PostgresDriverConfig) {
     this.#config = config;
@@ -214,6 +216,11 @@ export class PostgresDriver implements StateDriver {
     return this.#doorbell.subscribe(onRing);
   }
 
+  presenceStore(): PostgresPresenceStore {
+    this.#checkOpen();
+    return (this.#presence ??= new PostgresPresenceStore({ url: this.#config.url, clock: this.#config.clock, logger: this.#config.logger }));
+  }
+
   report(): Record<string, unknown> {
     return {
       backend: this.backend,
@@ -235,6 +242,7 @@ export class PostgresDriver implements StateDriver {
     if (this.#closed) return;
     this.#closed = true;
     this.#notifier.close();
+    await this.#presence?.close();
     await this.#listener.close();
     await Promise.all([this.#writes.end(), this.#reads.end()]);
   }

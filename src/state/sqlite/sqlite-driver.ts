@@ -12,6 +12,7 @@ import { META } from '../schema/migrations.js';
 import { migrateSqlite } from './migrate.js';
 import type { UserStore } from '../users/index.js';
 import { SqliteUserStore } from '../users/index.js';
+import { SqlitePresenceStore } from '../presence/index.js';
 
 type ChangeRow = [rev: number, modelUUID: string, kind: string, id: string, removed: number, at: number];
 type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
@@ -34,6 +35,7 @@ export class SqliteDriver implements StateDriver {
   >;
   #closed = false;
   #users: UserStore | undefined;
+  #presence: SqlitePresenceStore | undefined;
 
   constructor(config: SqliteDriverConfig) {
     this.#db = new Database(config.path);
@@ -185,6 +187,11 @@ export class SqliteDriver implements StateDriver {
 
   subscribe(onRing: (ring: Ring) => void): () => void {
     return this.#doorbell.subscribe(onRing);
+  }
+
+  presenceStore(): SqlitePresenceStore {
+    this.#checkOpen();
+    return (this.#presence ??= new SqlitePresenceStore(this.#db));
   }
 
   report(): Record<string, unknown> {

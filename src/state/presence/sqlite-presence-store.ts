@@ -1,0 +1,215 @@
+// PresenceStore on the state's SQLite database (spec/presence.md §3.4–3.6). Every method runs
+// synchronously on the state's connection (better-sqlite3): no await inside a transaction. Masks
+// are read with safeIntegers (bigint) and bound as bigint; the doorbell is in-process (one
+// controller per SQLite file).
+import type { Database, Statement } from 'better-sqlite3';
+import type { Being, PingDoc, PingMasks, PingRow, PresenceStore, RingListener } from '../../presence/index.js';
+
+/** IN-lists are padded to the next power of two (repeating the last value), so at most 11 statements per kind. */
+const MAX_IN = 1024;
+
+type Kind = 'pings' | 'beings' | 'seqs';
+
+/** See the file comment. Construct with the state's open database; it shares its lifetime. */
+export class SqlitePresenceStore implements PresenceStore {
+  readonly #db: Database;
+  readonly #stmt: {
+    allocateSeq: Statement; insertBeing: Statement; upsert: Statement; pingsOfSlot: Statement; pingsOfModel: Statement;
+    beingKey: Statement; lastSeq: Statement; deleteBefore: Statement; beingsOf: Statement;
+    removePings: Statement; removeBeings: Statement; removeSeq: Statement;
+    count: Record<Kind, { all: Statement; model: Statement }>;
+  };
+  readonly #inCache = new Map<string, Statement>();
+  readonly #allocate: (modelUUID: string, key: string) => number;
+  readonly #upsert: (rows: readonly PingRow[]) => void;
+  readonly #removeModel: (modelUUID: string) => void;
+  readonly #listeners = new Set<RingListener>();
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#stmt = {
+      allocateSeq: db.prepare(`INSERT INTO presence_seqs (model_uuid, seq) VALUES (?, 1)
+        ON CONFLICT (model_uuid) DO UPDATE SET seq = presence_seqs.seq + 1 RETURNING seq`).pluck(),
+      insertBeing: db.prepare('INSERT INTO presence_beings (model_uuid, seq, key) VALUES (?, ?, ?)'),
+      upsert: db.prepare(`INSERT INTO presence_pings (model_uuid, slot, field_key, alive, dead) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (model_uuid, slot, field_key) DO UPDATE
+        SET alive = presence_pings.alive | excluded.alive, dead = presence_pings.dead | excluded.dead`),
+      pingsOfSlot: db.prepare('SELECT field_key, alive, dead FROM presence_pings WHERE model_uuid = ? AND slot = ?').raw().safeIntegers(true),
+      pingsOfModel: db.prepare('SELECT slot, field_key, alive, dead FROM presence_pings WHERE model_uuid = ?').raw().safeIntegers(true),
+      beingKey: db.prepare('SELECT key FROM presence_beings WHERE model_uuid = ? AND seq = ?').pluck(),
+      lastSeq: db.prepare('SELECT seq FROM presence_seqs WHERE model_uuid = ?').pluck(),
+      deleteBefore: db.prepare('DELETE FROM presence_pings WHERE model_uuid = ? AND slot < ?'),
+      beingsOf: db.prepare('SELECT seq, key FROM presence_beings WHERE model_uuid = ?').raw(),
+      removePings: db.prepare('DELETE FROM presence_pings WHERE model_uuid = ?'),
+      removeBeings: db.prepare('DELETE FROM presence_beings WHERE model_uuid = ?'),
+      removeSeq: db.prepare('DELETE FROM presence_seqs WHERE model_uuid = ?'),
+      count: {
+        pings: {
+          all: db.prepare('SELECT count(*) FROM (SELECT DISTINCT model_uuid, slot FROM presence_pings)').pluck(),
+          model: db.prepare('SELECT count(*) FROM (SELECT DISTINCT slot FROM presence_pings WHERE model_uuid = ?)').pluck(),
+        },
+        beings: {
+          all: db.prepare('SELECT count(*) FROM presence_beings').pluck(),
+          model: db.prepare('SELECT count(*) FROM presence_beings WHERE model_uuid = ?').pluck(),
+        },
+        seqs: {
+          all: db.prepare('SELECT count(*) FROM presence_seqs').pluck(),
+          model: db.prepare('SELECT count(*) FROM presence_seqs WHERE model_uuid = ?').pluck(),
+        },
+      },
+    };
+    const s = this.#stmt;
+    const allocate = db.transaction((modelUUID: string, key: string): number => {
+      const seq = Number(s.allocateSeq.get(modelUUID));
+      s.insertBeing.run(modelUUID, seq, key);
+      return seq;
+    });
+    this.#allocate = (m, k) => allocate.immediate(m, k);
+    const upsert = db.transaction((rows: readonly PingRow[]) => {
+      for (const r of rows) s.upsert.run(r.modelUUID, r.slot, r.fieldKey, r.alive, r.dead);
+    });
+    this.#upsert = (rows) => upsert.immediate(rows);
+    const remove = db.transaction((modelUUID: string) => {
+      s.removePings.run(modelUUID);
+      s.removeBeings.run(modelUUID);
+      s.removeSeq.run(modelUUID);
+    });
+    this.#removeModel = (m) => remove.immediate(m);
+  }
+
+  pingDoc(modelUUID: string, slot: number): Promise<PingDoc | undefined> {
+    return this.#run(() => {
+      const rows = this.#stmt.pingsOfSlot.all(modelUUID, slot) as [string, bigint, bigint][];
+      if (rows.length === 0) return undefined;
+      const doc: PingDoc = { slot, alive: {}, dead: {} };
+      for (const [key, alive, dead] of rows) {
+        if (alive !== 0n) doc.alive[key] = alive;
+        if (dead !== 0n) doc.dead[key] = dead;
+      }
+      return doc;
+    });
+  }
+
+  countDocs(kind: Kind, modelUUID?: string): Promise<number> {
+    return this.#run(() => {
+      const c = this.#stmt.count[kind];
+      return Number(modelUUID === undefined ? c.all.get() : c.model.get(modelUUID));
+    });
+  }
+
+  beingKey(modelUUID: string, seq: number): Promise<string | undefined> {
+    return this.#run(() => this.#stmt.beingKey.get(modelUUID, seq) as string | undefined);
+  }
+
+  lastSeq(modelUUID: string): Promise<number> {
+    return this.#run(() => Number(this.#stmt.lastSeq.get(modelUUID) ?? 0));
+  }
+
+  allocate(modelUUID: string, key: string): Promise<number> {
+    return this.#run(() => this.#allocate(modelUUID, key));
+  }
+
+  upsertPings(rows: readonly PingRow[]): Promise<void> {
+    return this.#run(() => this.#upsert(rows));
+  }
+
+  readPings(modelUUID: string, slots?: readonly number[]): Promise<PingMasks[]> {
+    return this.#run(() => {
+      const raw = slots === undefined
+        ? (this.#stmt.pingsOfModel.all(modelUUID) as [bigint, string, bigint, bigint][])
+        : slots.length === 0 ? [] : (this.#inStatement('pings', slots.length).all(modelUUID, ...padded(slots)) as [bigint, string, bigint, bigint][]);
+      return raw.map(([slot, fieldKey, alive, dead]) => ({ slot: Number(slot), fieldKey, alive, dead }));
+    });
+  }
+
+  lookupBeings(modelUUID: string, seqs: readonly number[]): Promise<Map<number, string>> {
+    return this.#run(() => {
+      const out = new Map<number, string>();
+      for (let i = 0; i < seqs.length; i += MAX_IN) {
+        const chunk = seqs.slice(i, i + MAX_IN);
+        for (const [seq, key] of this.#inStatement('beings', chunk.length).all(modelUUID, ...padded(chunk)) as [number, string][]) out.set(seq, key);
+      }
+      return out;
+    });
+  }
+
+  deletePingsBefore(modelUUID: string, slot: number): Promise<number> {
+    return this.#run(() => this.#stmt.deleteBefore.run(modelUUID, slot).changes);
+  }
+
+  beingsOf(modelUUID: string): Promise<Being[]> {
+    return this.#run(() => (this.#stmt.beingsOf.all(modelUUID) as [number, string][]).map(([seq, key]) => ({ seq, key })));
+  }
+
+  deleteBeings(modelUUID: string, seqs: readonly number[]): Promise<number> {
+    return this.#run(() => {
+      let n = 0;
+      for (let i = 0; i < seqs.length; i += MAX_IN) {
+        const chunk = seqs.slice(i, i + MAX_IN);
+        n += this.#inStatement('delete-beings', chunk.length).run(modelUUID, ...padded(chunk)).changes;
+      }
+      return n;
+    });
+  }
+
+  removeModel(modelUUID: string): Promise<void> {
+    return this.#run(() => this.#removeModel(modelUUID));
+  }
+
+  ring(modelUUID: string): void {
+    queueMicrotask(() => {
+      for (const l of [...this.#listeners]) {
+        try {
+          l(modelUUID);
+        } catch {
+          // A failing listener must not keep the bell from the others.
+        }
+      }
+    });
+  }
+
+  onRing(listener: RingListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs a synchronous statement as a promise, so a failure rejects instead of throwing. */
+  #run<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** The prepared `IN (?, …)` statement of a kind for n values, padded to a power of two. */
+  #inStatement(kind: 'pings' | 'beings' | 'delete-beings', n: number): Statement {
+    const size = paddedSize(n);
+    const id = `${kind}/${size}`;
+    let stmt = this.#inCache.get(id);
+    if (stmt === undefined) {
+      const list = Array.from({ length: size }, () => '?').join(', ');
+      stmt = kind === 'pings'
+        ? this.#db.prepare(`SELECT slot, field_key, alive, dead FROM presence_pings WHERE model_uuid = ? AND slot IN (${list})`).raw().safeIntegers(true)
+        : kind === 'beings'
+          ? this.#db.prepare(`SELECT seq, key FROM presence_beings WHERE model_uuid = ? AND seq IN (${list})`).raw()
+          : this.#db.prepare(`DELETE FROM presence_beings WHERE model_uuid = ? AND seq IN (${list})`);
+      this.#inCache.set(id, stmt);
+    }
+    return stmt;
+  }
+}
+
+function paddedSize(n: number): number {
+  let size = 1;
+  while (size < n) size *= 2;
+  return size;
+}
+
+/** The values padded to paddedSize by repeating the last one (harmless in an IN list). */
+function padded(values: readonly number[]): number[] {
+  const out = [...values];
+  const last = values[values.length - 1] ?? 0;
+  while (out.length < paddedSize(values.length)) out.push(last);
+  return out;
+}
