@@ -16,6 +16,8 @@ export class Cursor {
   readonly scope: string | undefined;
   readonly filter: ((d: Delta) => boolean) | undefined;
   readonly sink: CursorSink;
+  /** Deliver the store's shared, read-only delta objects instead of copies (sharedChangesSince). */
+  shared = false;
   /** Resume request, until bound to the store (§4.7). */
   since: number | undefined;
   /** Store revno of the last answer (or the resume position); 0 before the first. */

@@ -59,8 +59,9 @@ export class Generation {
   }
 
   /** Adds a cursor; it is bound to the store at once when loaded, else when the load completes. */
-  attach(scope: string | undefined, filter: ((d: Delta) => boolean) | undefined, since: number | undefined, sink: CursorSink): Cursor {
+  attach(scope: string | undefined, filter: ((d: Delta) => boolean) | undefined, since: number | undefined, sink: CursorSink, shared = false): Cursor {
     const c = new Cursor(scope, filter, since, sink);
+    c.shared = shared;
     this.#cursors.add(c);
     if (this.#phase === 'ready') this.#bind(c);
     return c;
@@ -201,7 +202,7 @@ export class Generation {
       this.#waiting.add(c); // the common wake-up-free case: nothing new, no allocation
       return;
     }
-    const { deltas, latestRevno } = this.store.changesSince(c.position, c.scope);
+    const { deltas, latestRevno } = c.shared ? this.store.sharedChangesSince(c.position, c.scope) : this.store.changesSince(c.position, c.scope);
     if (c.answered && deltas.length === 0) {
       this.#waiting.add(c);
       return;

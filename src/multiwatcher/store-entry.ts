@@ -1,6 +1,6 @@
 // One store entry and the revno-ordered intrusive lists that hold it: one list of every entry
 // (the controller's view) and one per model, so scoped walks never visit other models' entries.
-import type { EntityInfo } from '../core/index.js';
+import type { Delta, EntityInfo } from '../core/index.js';
 
 /** Half-open interval [fromRevno, toRevno) during which a resurrected entry was removed. */
 export type RemovedInterval = readonly [fromRevno: number, toRevno: number];
@@ -27,6 +27,8 @@ export class StoreEntry {
   refCount = 0;
   /** Intervals from resurrections (§3.2); undefined in the common case of none. */
   removedIntervals: RemovedInterval[] | undefined;
+  /** Memoised shared delta of the current revision (see MultiwatcherStore.sharedChangesSince). */
+  shared: Delta | undefined;
   /** Links: [store-wide list, model list]. */
   readonly prev: [StoreEntry | undefined, StoreEntry | undefined] = [undefined, undefined];
   readonly next: [StoreEntry | undefined, StoreEntry | undefined] = [undefined, undefined];

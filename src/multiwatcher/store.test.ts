@@ -280,3 +280,36 @@ describe('MultiwatcherStore retention', () => {
     expect(ids(s, 1)).toEqual(['+a/0']);
   });
 });
+
+describe('sharedChangesSince', () => {
+  const info = (id: string, v: number): EntityInfo => ({ kind: 'unit', modelUUID: '11111111-1111-4111-8111-111111111111', id, data: { v } });
+
+  it('hands every reader the same delta object per entity revision, and copies stay copies', () => {
+    const s = new MultiwatcherStore();
+    s.update(info('a/0', 1));
+    const [a] = s.sharedChangesSince(0).deltas;
+    const [b] = s.sharedChangesSince(0, '11111111-1111-4111-8111-111111111111').deltas;
+    expect(a).toBe(b);
+    expect(s.changesSince(0).deltas[0]).not.toBe(a);
+    expect(s.changesSince(0).deltas[0]).toEqual(a);
+    s.update(info('a/0', 2));
+    const [c] = s.sharedChangesSince(0).deltas;
+    expect(c).not.toBe(a);
+    expect(a?.entity.data).toEqual({ v: 1 }); // an earlier revision's object is never rewritten
+    expect(c?.entity.data).toEqual({ v: 2 });
+  });
+
+  it('a removal is a new shared object with removed set, for the readers that held the entity', () => {
+    const s = new MultiwatcherStore();
+    s.update(info('a/0', 1));
+    const [live] = s.sharedChangesSince(0).deltas;
+    const r = s.latestRevno;
+    s.addReference(0);
+    s.remove({ kind: 'unit', modelUUID: '11111111-1111-4111-8111-111111111111', id: 'a/0' });
+    const [gone] = s.sharedChangesSince(r).deltas;
+    expect(gone).not.toBe(live);
+    expect(gone?.removed).toBe(true);
+    expect(live?.removed).toBe(false);
+    expect(s.sharedChangesSince(r).deltas[0]).toBe(gone);
+  });
+});

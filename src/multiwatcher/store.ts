@@ -137,13 +137,25 @@ export class MultiwatcherStore implements BackingStore {
    * changes, tombstones only when a reader at r held them. Walks only entries changed after r.
    */
   changesSince(revno: number, modelUUID?: string): { deltas: Delta[]; latestRevno: number } {
+    return this.#changesSince(revno, modelUUID, copyDelta);
+  }
+
+  /**
+   * changesSince, but the deltas are the store's own objects, shared by every reader that asks at the
+   * same entry revision ([ours], for encoders such as the RPC layer: one object per change, so its
+   * encoding can be memoised). Read-only: callers must not mutate them.
+   */
+  sharedChangesSince(revno: number, modelUUID?: string): { deltas: Delta[]; latestRevno: number } {
+    return this.#changesSince(revno, modelUUID, sharedDelta);
+  }
+
+  #changesSince(revno: number, modelUUID: string | undefined, deltaOf: (e: StoreEntry) => Delta): { deltas: Delta[]; latestRevno: number } {
     const r = Math.max(0, revno);
     const deltas: Delta[] = [];
     const list = this.#scope(modelUUID);
     if (r >= this.#latestRevno || list === undefined) return { deltas, latestRevno: this.#latestRevno };
     for (let e = list.tail; e !== undefined && e.revno > r; e = list.prevOf(e)) {
-      if (!e.removed) deltas.push({ removed: false, entity: cloneInfo(e.info) });
-      else if (heldAt(e, r)) deltas.push({ removed: true, entity: cloneInfo(e.info) });
+      if (!e.removed || heldAt(e, r)) deltas.push(deltaOf(e));
     }
     deltas.reverse();
     return { deltas, latestRevno: this.#latestRevno };
@@ -282,6 +294,19 @@ export class MultiwatcherStore implements BackingStore {
     }
     return kept;
   }
+}
+
+function copyDelta(e: StoreEntry): Delta {
+  return { removed: e.removed, entity: cloneInfo(e.info) };
+}
+
+/** The entry's memoised delta; the store replaces (never mutates) info, so identity marks a revision. */
+function sharedDelta(e: StoreEntry): Delta {
+  const memo = e.shared;
+  if (memo !== undefined && memo.entity === e.info && memo.removed === e.removed) return memo;
+  const d: Delta = { removed: e.removed, entity: e.info };
+  e.shared = d;
+  return d;
 }
 
 function checkInfo(value: unknown): void {

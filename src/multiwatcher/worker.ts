@@ -58,6 +58,16 @@ export class MultiwatcherWorker implements Worker, Reporter {
     return this.#watch(undefined, opts);
   }
 
+  /**
+   * watchModel / watchController whose batches hold the store's own delta objects, shared by every
+   * watcher that receives the same change ([ours], for the RPC layer, which only encodes them, so it
+   * can encode each change once). Read-only: a caller that mutates them corrupts other watchers.
+   */
+  watchShared(modelUUID: string | undefined, opts?: WatchOptions): Watcher {
+    validateWatch(modelUUID, opts);
+    return this.#watch(modelUUID, opts, true);
+  }
+
   /** Spec §5.5 keys; `queue-age` in seconds. */
   report(): Record<string, unknown> {
     const g = this.#generation;
@@ -84,14 +94,14 @@ export class MultiwatcherWorker implements Worker, Reporter {
     return this.#done.promise;
   }
 
-  #watch(scope: string | undefined, opts: WatchOptions | undefined): Watcher {
+  #watch(scope: string | undefined, opts: WatchOptions | undefined, shared = false): Watcher {
     const watcher = new MultiwatcherWatcher(opts?.since);
     if (this.#death !== undefined || this.#killed) {
       watcher.fail(this.#death ?? new WatcherStoppedError(SHARED_STATE_STOPPED), false);
       return watcher;
     }
     const g = this.#generation;
-    const cursor = g.attach(scope, opts?.filter, opts?.since, watcher);
+    const cursor = g.attach(scope, opts?.filter, opts?.since, watcher, shared);
     watcher.connect(g, cursor);
     const signal = opts?.signal;
     if (signal !== undefined) {

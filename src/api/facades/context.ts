@@ -1,7 +1,7 @@
 // What a facade method sees of its connection (spec/protocol.md §4): the services, the connection
 // kind and model, who is logged in, and the connection's watcher table. The RPC layer implements it.
 import type { ControllerServices, Identity } from '../services.js';
-import type { RpcRequest } from '../rpc/envelope.js';
+import type { MethodResult, RpcRequest } from '../rpc/envelope.js';
 import type { WatcherTable } from './watcher-table.js';
 
 /** `/model/<uuid>/api` is a model connection; `/api` a controller connection. */
@@ -41,7 +41,7 @@ export interface FacadeContext {
 export interface MethodSpec {
   readonly access: Access;
   /** Validates params and runs; throws RpcError (exact texts) or ModelwatchError. */
-  call(ctx: FacadeContext, req: RpcRequest): Promise<Record<string, unknown>>;
+  call(ctx: FacadeContext, req: RpcRequest): Promise<MethodResult>;
 }
 
 /** A facade: its name, advertised versions, where it is offered and its methods. */

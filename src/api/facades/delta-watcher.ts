@@ -1,8 +1,9 @@
 // An AllWatcher / AllModelWatcher behind an RPC id (spec/protocol.md §5, §6.1): Next results carry
 // `revision` always and `reset: true` on the first batch of a watcher that starts from full state.
-import { idFieldOf, toWireDelta } from '../../core/index.js';
 import type { Delta, WireDelta } from '../../core/index.js';
 import type { Watcher } from '../../multiwatcher/index.js';
+import type { MethodResult } from '../rpc/envelope.js';
+import { encodeNextResult, wireDelta } from './delta-encoding.js';
 import type { RpcWatcher } from './watcher-table.js';
 
 /** See the file comment. `Next` calls are run one after another, in arrival order. */
@@ -43,8 +44,8 @@ export class DeltaWatcher implements RpcWatcher {
     return this.#prefetched !== undefined && this.#firstIsReset;
   }
 
-  next(): Promise<Record<string, unknown>> {
-    const run = (): Promise<Record<string, unknown>> => this.#next();
+  next(): Promise<MethodResult> {
+    const run = (): Promise<MethodResult> => this.#next();
     const p = this.#chain.then(run, run);
     this.#chain = p.catch(() => undefined);
     return p;
@@ -55,31 +56,18 @@ export class DeltaWatcher implements RpcWatcher {
     return this.#watcher.stop();
   }
 
-  async #next(): Promise<Record<string, unknown>> {
+  async #next(): Promise<MethodResult> {
     const first = this.#first;
     this.#first = false;
     // stop() drops the prefetched batch, so a stopped watcher rejects here as usual.
     const prefetched = first ? this.#prefetched : undefined;
     this.#prefetched = undefined;
     const deltas = prefetched ?? (await this.#watcher.next());
-    const result: Record<string, unknown> = { revision: this.#watcher.revision(), deltas: encodeBatch(deltas) };
-    if (first && this.#firstIsReset) result.reset = true;
-    return result;
+    return encodeNextResult(this.#watcher.revision(), deltas, first && this.#firstIsReset);
   }
 }
 
-/**
- * Encodes a batch once (the same objects go into the one frame of this Next). The entity's id
- * fields come from its EntityId over same-named keys in data (spec/protocol.md §7), so data that
- * collides (written by a careless producer) is still delivered rather than failing the batch.
- */
+/** Encodes a batch of (unshared) deltas as wire deltas; see wireDelta. */
 export function encodeBatch(deltas: readonly Delta[]): WireDelta[] {
-  return deltas.map((d) => {
-    try {
-      return toWireDelta(d);
-    } catch {
-      const { kind, modelUUID, id, data } = d.entity;
-      return [kind, d.removed ? 'remove' : 'change', { ...data, 'model-uuid': modelUUID, [idFieldOf(kind)]: id }];
-    }
-  });
+  return deltas.map(wireDelta);
 }

@@ -10,7 +10,7 @@ async function startWatch(ctx: FacadeContext, req: RpcRequest, facade: 'AllWatch
   ctx.watchers.reserve();
   const opts = since === undefined ? undefined : { since };
   const mw = ctx.services.multiwatcher;
-  const watcher = facade === 'AllWatcher' ? mw.watchModel(ctx.modelUUID ?? '', opts) : mw.watchController(opts);
+  const watcher = mw.watchShared(facade === 'AllWatcher' ? (ctx.modelUUID ?? '') : undefined, opts);
   const rpcWatcher = await DeltaWatcher.open(watcher, since);
   const id = ctx.watchers.add(facade, rpcWatcher);
   return rpcWatcher.resyncRequired ? { 'watcher-id': id, 'resync-required': true } : { 'watcher-id': id };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, nullLogger } from '../../core/index.js';
 import type { AllWatcherBacking, BackingChange, EntityInfo } from '../../core/index.js';
 import { MultiwatcherWorker } from '../../multiwatcher/index.js';
+import { encodeResult } from '../rpc/envelope.js';
 import { DeltaWatcher } from './delta-watcher.js';
 import { WatcherTable } from './watcher-table.js';
 import type { RpcWatcher } from './watcher-table.js';
@@ -82,7 +83,7 @@ describe('DeltaWatcher', () => {
     const backing = new FailingBacking();
     const worker = new MultiwatcherWorker({ clock: new ManualClock(0), logger: nullLogger, backing });
     const w = await DeltaWatcher.open(worker.watchModel(M), undefined);
-    expect(await w.next()).toMatchObject({ reset: true, deltas: [['machine', 'change', { 'model-uuid': M, id: '0' }]] });
+    expect(JSON.parse(encodeResult(1, await w.next()))).toMatchObject({ response: { reset: true, deltas: [['machine', 'change', { 'model-uuid': M, id: '0' }]] } });
     const pending = w.next();
     backing.emit({ kind: 'machine', modelUUID: M, id: '1' });
     await expect(pending).rejects.toThrow('backing exploded');

@@ -1,11 +1,12 @@
 // A connection's watchers (spec/protocol.md §5.1, §5.3): decimal ids unique on the connection and
 // never reused, a live-watcher limit, exact errors for stopped and unknown ids, and stop-all on close.
+import type { MethodResult } from '../rpc/envelope.js';
 import { rpcErrors } from '../rpc/rpc-error.js';
 
 /** A watcher as the RPC layer drives it: one `Next` result at a time, idempotent `Stop`. */
 export interface RpcWatcher {
   /** The next result; rejects "watcher was stopped" after stop. */
-  next(): Promise<Record<string, unknown>>;
+  next(): Promise<MethodResult>;
   stop(): Promise<void>;
 }
 

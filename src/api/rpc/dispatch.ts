@@ -2,14 +2,14 @@
 // decoded), logged in, facade, version, method, permission, params (inside the method).
 import { checkAccess, facadeNamed, offeredOn } from '../facades/index.js';
 import type { FacadeContext } from '../facades/index.js';
-import type { RpcRequest } from './envelope.js';
+import type { MethodResult, RpcRequest } from './envelope.js';
 import { rpcErrors } from './rpc-error.js';
 
 /**
  * Runs the request's method and resolves with its result.
  * @throws RpcError with the spec's exact texts, or whatever the method threw (mapped by toRpcError).
  */
-export async function dispatch(ctx: FacadeContext, req: RpcRequest): Promise<Record<string, unknown>> {
+export async function dispatch(ctx: FacadeContext, req: RpcRequest): Promise<MethodResult> {
   // Admin is always reachable: before Login, Admin's own version/method errors still read as such
   // (jujulib's cookie login asks for Admin v4 and must hear "unknown version").
   if (req.type !== 'Admin' && ctx.identity() === undefined) throw rpcErrors.notLoggedIn();

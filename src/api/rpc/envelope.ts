@@ -70,8 +70,25 @@ export function scanRequestId(text: string): number {
   return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
+/**
+ * A response already encoded as JSON text (STYLE §9: serialise once): the frame is built around it by
+ * concatenation, so cached parts (encoded deltas) are not parsed or stringified again.
+ */
+export class EncodedResponse {
+  /** The JSON text of the response object. */
+  readonly json: string;
+
+  constructor(json: string) {
+    this.json = json;
+  }
+}
+
+/** What a method answers: a result object, or its JSON text already encoded. */
+export type MethodResult = Record<string, unknown> | EncodedResponse;
+
 /** A success frame (a void method answers `{}`). */
-export function encodeResult(requestId: number, result: Record<string, unknown> | undefined): string {
+export function encodeResult(requestId: number, result: MethodResult | undefined): string {
+  if (result instanceof EncodedResponse) return `{"request-id":${requestId},"response":${result.json}}`;
   return JSON.stringify({ 'request-id': requestId, response: result ?? {} });
 }
 

@@ -10,8 +10,8 @@
 export { serveRpcConnection, rpcServerOptions, connectionTarget, HARD_CAP_FACTOR } from './connection.js';
 export type { RpcConnection, RpcConnectionInfo } from './connection.js';
 /** The envelope codec: pure functions from frames to requests and results to frames. */
-export { decodeRequest, encodeError, encodeResult, getKey, scanRequestId } from './envelope.js';
-export type { Decoded, RpcRequest, RpcResponse } from './envelope.js';
+export { decodeRequest, encodeError, encodeResult, EncodedResponse, getKey, scanRequestId } from './envelope.js';
+export type { Decoded, MethodResult, RpcRequest, RpcResponse } from './envelope.js';
 /** Wire errors with the spec's exact texts, and the mapping of thrown errors to them. */
 export { RpcError, rpcErrors, toRpcError, ERR_BAD_CREDENTIALS, ERR_PERMISSION_DENIED, ERR_WATCHER_STOPPED } from './rpc-error.js';
 export type { WireErrorCode } from './rpc-error.js';
