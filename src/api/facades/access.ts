@@ -1,7 +1,9 @@
-// Access rules of spec/protocol.md §9: checked on every call (not only at Login), and used to list
-// in the Login result only the facades an identity may call.
+// Access rules of spec/protocol.md §9: checked on every call (not only at Login; a model-access
+// lookup is reused for up to ACCESS_CACHE_MS on one connection, see access-cache.ts), and used to
+// list in the Login result only the facades an identity may call.
 import type { Identity, ModelAccess } from '../services.js';
 import { rpcErrors } from '../rpc/rpc-error.js';
+import { cachedModelAccess } from './access-cache.js';
 import type { Access, ConnectionKind, FacadeContext, FacadeSpec } from './context.js';
 
 const RANK: Readonly<Record<ModelAccess | '', number>> = { '': 0, read: 1, write: 2, admin: 3 };
@@ -57,7 +59,7 @@ async function requireModelAccess(ctx: FacadeContext, who: Identity, need: Model
   const model = ctx.modelUUID;
   if (ctx.kind !== 'model' || model === undefined) throw rpcErrors.permissionDenied();
   if (who.kind === 'agent' && who.modelUUID !== model) throw rpcErrors.permissionDenied();
-  const have = await ctx.services.auth.modelAccess(who, model);
+  const have = await cachedModelAccess(ctx, who, model);
   if (!accessAtLeast(have, need)) throw rpcErrors.permissionDenied();
 }
 

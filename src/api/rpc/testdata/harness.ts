@@ -39,6 +39,10 @@ export class FixedAuth implements AuthService {
   readonly attempts: LoginAttempt[] = [];
   /** When set, modelAccess rejects with it (an unexpected failure, e.g. the database). */
   modelAccessError: Error | undefined;
+  /** `<user>/<model>` pairs whose access was taken away (answered ''). */
+  readonly revoked = new Set<string>();
+  /** modelAccess lookups so far. */
+  modelAccessCalls = 0;
   login(a: LoginAttempt): Promise<Identity> {
     this.attempts.push(a);
     const tag = parseAuthTag(a.tag);
@@ -53,7 +57,9 @@ export class FixedAuth implements AuthService {
     return Promise.resolve({ kind: 'agent', tag: a.tag, agent: tag, modelUUID: M1 });
   }
   modelAccess(identity: Identity, modelUUID: string): Promise<ModelAccess | ''> {
+    this.modelAccessCalls++;
     if (this.modelAccessError !== undefined) return Promise.reject(this.modelAccessError);
+    if (identity.kind === 'user' && this.revoked.has(`${identity.name}/${modelUUID}`)) return Promise.resolve('');
     if (identity.kind === 'agent') return Promise.resolve(identity.modelUUID === modelUUID ? 'read' : '');
     const u = USERS[identity.name];
     if (u?.superuser === true) return Promise.resolve('admin');
