@@ -188,7 +188,7 @@ async function latency(name: BackendName, inner: PresenceStore): Promise<Record<
   }
   const watchers = new Map<string, PresenceWatcher>();
   const watcherStarts = models.map((m) => ({ m, at: random() * PERIOD_MS })).sort((a, b) => a.at - b.at);
-  const schedule: { at: number; run: () => Promise<void> }[] = [];
+  const schedule: { at: number; run: () => Promise<void>; killed?: Agent }[] = [];
   for (const w of watcherStarts) {
     schedule.push({
       at: w.at, run: () => {
@@ -218,7 +218,7 @@ async function latency(name: BackendName, inner: PresenceStore): Promise<Record<
   agents.forEach((a, i) => {
     a.event = i % 2 === 0 ? 'kill' : 'stop';
     schedule.push({
-      at: 2 * PERIOD_MS + random() * 2 * PERIOD_MS, run: async () => {
+      at: 2 * PERIOD_MS + random() * 2 * PERIOD_MS, ...(a.event === 'kill' ? { killed: a } : {}), run: async () => {
         a.eventAt = clock.now() - base;
         if (a.event === 'kill') {
           a.killWall0 = performance.now();
@@ -232,6 +232,10 @@ async function latency(name: BackendName, inner: PresenceStore): Promise<Record<
   for (const s of schedule) {
     await advanceTo(s.at);
     await s.run();
+    // The doorbell travels in real time (PostgreSQL NOTIFY): hold the compressed clock until it
+    // has been heard, as a real clock would barely move in those milliseconds (bounded at 2 s).
+    const killed = s.killed;
+    for (let i = 0; killed !== undefined && killed.deadAt === undefined && i < 400; i++) await sleepReal(5);
   }
   await advanceTo(8 * PERIOD_MS);
   const wallMs = performance.now() - w0;
