@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
@@ -41,9 +43,12 @@ export async function startControllerProcess(opts: {
   args?: readonly string[];
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** PEM files: serve https/wss; readiness is checked with this CA (the self-signed cert). */
+  tls?: { cert: string; key: string };
 }): Promise<ControllerProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--db', opts.db, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--db', opts.db, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
+    ...(opts.tls ? ['--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key] : []), ...(opts.args ?? [])], {
     env: { ...process.env, MODELWATCH_ADMIN_PASSWORD: opts.adminPassword ?? 'admin-pw', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,13 +56,13 @@ export async function startControllerProcess(opts: {
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const ca = opts.tls ? readFileSync(opts.tls.cert) : undefined;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode} before it was ready:\n${out}`);
     try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
+      if (await healthy(`${url}/healthz`, ca)) break;
     } catch {
       // not listening yet
     }
@@ -79,4 +84,15 @@ export async function startControllerProcess(opts: {
       await exited;
     },
   };
+}
+
+/** GET /healthz, over https with the given CA when there is one. */
+async function healthy(url: string, ca: Buffer | undefined): Promise<boolean> {
+  if (ca === undefined) return (await fetch(url)).ok;
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    }).once('error', reject);
+  });
 }

@@ -181,3 +181,36 @@ describePostgres('two controllers on one PostgreSQL database', () => {
     again.close();
   });
 });
+
+describe('modelwatch serve with TLS', () => {
+  it('serves wss:// and https:// with the configured certificate', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'mw-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1'], { stdio: 'ignore' });
+    const ctl = await startControllerProcess({ db: `sqlite:${join(dir, 'state.db')}`, adminPassword: ADMIN_PW, tls: { cert, key } });
+    try {
+      expect(ctl.url.startsWith('https://')).toBe(true);
+      const ws = new WebSocket(`${ctl.url.replace('https', 'wss')}/api`, { ca: readFileSync(cert) });
+      const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        ws.once('error', reject);
+        ws.once('open', () => ws.send(JSON.stringify({ 'request-id': 1, type: 'Admin', version: 3, request: 'Login', params: { 'auth-tag': 'user-admin', credentials: ADMIN_PW } })));
+        ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as Record<string, unknown>));
+      });
+      expect(reply).toMatchObject({ 'request-id': 1, response: { 'server-version': '3.6.0' } });
+      ws.close();
+      // A client that does not trust the certificate is refused.
+      const untrusting = new WebSocket(`${ctl.url.replace('https', 'wss')}/api`);
+      await expect(new Promise((resolve, reject) => {
+        untrusting.once('open', resolve);
+        untrusting.once('error', reject);
+      })).rejects.toThrow(/self.signed|certificate/i);
+    } finally {
+      await ctl.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
