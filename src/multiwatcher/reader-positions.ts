@@ -20,18 +20,24 @@ export class ReaderPositions {
     counts.set(r, (counts.get(r) ?? 0) + 1);
   }
 
-  /** A reader of the scope left position r (unknown positions are ignored). */
-  delete(modelUUID: string | undefined, r: number): void {
-    if (r <= 0) return;
+  /** A reader of the scope left position r; false (and nothing changes) for an unknown position. */
+  delete(modelUUID: string | undefined, r: number): boolean {
+    if (r <= 0) return true;
     const key = modelUUID ?? CONTROLLER_SCOPE;
     const counts = this.#byScope.get(key);
     const n = counts?.get(r);
-    if (counts === undefined || n === undefined) return;
+    if (counts === undefined || n === undefined) return false;
     if (n > 1) counts.set(r, n - 1);
     else {
       counts.delete(r);
       if (counts.size === 0) this.#byScope.delete(key);
     }
+    return true;
+  }
+
+  /** Readers that can see entities of the model (its own and controller ones) at positions ≥ from. */
+  countFrom(modelUUID: string, from: number): number {
+    return countFrom(this.#byScope.get(modelUUID), from) + countFrom(this.#byScope.get(CONTROLLER_SCOPE), from);
   }
 
   /** True when a reader that can see entities of the model stands in [from, to). */
@@ -44,4 +50,11 @@ function within(counts: Map<number, number> | undefined, from: number, to: numbe
   if (counts === undefined) return false;
   for (const r of counts.keys()) if (from <= r && r < to) return true;
   return false;
+}
+
+function countFrom(counts: Map<number, number> | undefined, from: number): number {
+  if (counts === undefined) return 0;
+  let n = 0;
+  for (const [r, k] of counts) if (r >= from) n += k;
+  return n;
 }

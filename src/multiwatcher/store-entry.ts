@@ -23,7 +23,12 @@ export class StoreEntry {
   readonly creationRevno: number;
   /** Tombstone flag. */
   removed = false;
-  /** Watchers that hold the entity and have not been told of its removal. */
+  /**
+   * Watchers that hold the entity and have not been told of its removal, among those positioned before
+   * its revno. Readers at or after the revno of a live entry hold it too and are not counted here
+   * (the store adds them from its reader positions), so a reader joining or leaving at a recent
+   * position touches only the entries changed since. For a tombstone this is every holder.
+   */
   refCount = 0;
   /** Intervals from resurrections (§3.2); undefined in the common case of none. */
   removedIntervals: RemovedInterval[] | undefined;

@@ -313,3 +313,38 @@ describe('sharedChangesSince', () => {
     expect(s.sharedChangesSince(r).deltas[0]).toBe(gone);
   });
 });
+
+describe('lazy holder counts', () => {
+  const M = '11111111-1111-4111-8111-111111111111';
+  const info = (id: string): EntityInfo => ({ kind: 'unit', modelUUID: M, id, data: {} });
+
+  it('a reader joining at the latest revno holds every live entity without touching them, and keeps their tombstones', () => {
+    const s = new MultiwatcherStore();
+    for (let i = 0; i < 100; i++) s.update(info(`a/${i}`));
+    const at = s.latestRevno;
+    s.addReader(at); // controller-wide
+    expect(s.entries().every((e) => e.refCount === 1)).toBe(true);
+    s.remove({ kind: 'unit', modelUUID: M, id: 'a/7' });
+    expect(s.entries().find((e) => e.info.id === 'a/7')).toMatchObject({ removed: true, refCount: 1 });
+    expect(s.changesSince(at).deltas.map((d) => [d.entity.id, d.removed])).toEqual([['a/7', true]]);
+    s.addReference(at);
+    expect(s.size()).toBe(99); // told: the tombstone goes
+    s.decReference(s.latestRevno);
+    expect(s.entries().every((e) => e.refCount === 0)).toBe(true);
+  });
+
+  it('a reader leaving releases the tombstones of entries changed after it, and only those', () => {
+    const s = new MultiwatcherStore();
+    s.update(info('a/0'));
+    s.update(info('b/0'));
+    s.addReference(0, M); // model reader at 2
+    s.addReader(2); // controller reader at 2
+    s.update({ ...info('b/0'), data: { v: 1 } }); // both now hold b/0 explicitly
+    expect(s.entries().map((e) => e.refCount)).toEqual([2, 2]);
+    s.remove({ kind: 'unit', modelUUID: M, id: 'b/0' });
+    s.decReference(2, M);
+    expect(s.entries().map((e) => [e.info.id, e.refCount])).toEqual([['a/0', 1], ['b/0', 1]]);
+    s.decReference(2);
+    expect(s.size()).toBe(1);
+  });
+});

@@ -77,6 +77,7 @@ export class MultiwatcherStore implements BackingStore {
       this.#modelList(info.modelUUID).push(created);
     } else if (!e.removed) {
       if (jsonEqual(e.info.data, info.data)) return;
+      this.#pin(e);
       e.info = cloneInfo(info);
       this.#touch(e, ++this.#latestRevno);
     } else {
@@ -98,6 +99,7 @@ export class MultiwatcherStore implements BackingStore {
   remove(id: EntityId): void {
     const e = this.#entries.get(entityKey(id));
     if (e === undefined || e.removed) return;
+    this.#pin(e);
     const revno = ++this.#latestRevno;
     e.removed = true;
     this.#touch(e, revno);
@@ -127,7 +129,7 @@ export class MultiwatcherStore implements BackingStore {
   entries(): StoreEntryView[] {
     const out: StoreEntryView[] = [];
     for (let e = this.#all.head; e !== undefined; e = this.#all.nextOf(e)) {
-      out.push({ info: cloneInfo(e.info), revno: e.revno, creationRevno: e.creationRevno, removed: e.removed, refCount: e.refCount });
+      out.push({ info: cloneInfo(e.info), revno: e.revno, creationRevno: e.creationRevno, removed: e.removed, refCount: this.#holders(e) });
     }
     return out;
   }
@@ -173,16 +175,9 @@ export class MultiwatcherStore implements BackingStore {
    */
   addReference(revno: number, modelUUID?: string): void {
     const r = Math.max(0, revno);
-    const list = this.#scope(modelUUID);
-    for (let e = list?.tail; list !== undefined && e !== undefined && e.revno > r; ) {
-      const prev = list.prevOf(e); // e may be deleted below
-      if (!e.removed) {
-        if (!heldAt(e, r)) e.refCount++;
-      } else if (heldAt(e, r)) {
-        this.#decRef(e);
-      }
-      e = prev;
-    }
+    // Holders at or after an entry's revno are counted implicitly (see #holders): moving to the latest
+    // revno turns every held entry changed after r from counted to implicit, and releases tombstones.
+    this.#release(r, modelUUID);
     this.#positions.delete(modelUUID, r);
     this.#positions.add(modelUUID, this.#latestRevno);
   }
@@ -190,14 +185,12 @@ export class MultiwatcherStore implements BackingStore {
   /** A reader at r leaves: releases every entity it holds. */
   decReference(revno: number, modelUUID?: string): void {
     const r = Math.max(0, revno);
-    this.#positions.delete(modelUUID, r);
     if (r === 0) return; // nothing is held at 0
-    const list = this.#scope(modelUUID);
-    for (let e = list?.head; list !== undefined && e !== undefined; ) {
-      const next = list.nextOf(e);
-      if (heldAt(e, r)) this.#decRef(e);
-      e = next;
+    if (!this.#positions.delete(modelUUID, r)) {
+      this.#logger.error('programming error: negative reference count', { modelUUID, position: r });
+      return;
     }
+    this.#release(r, modelUUID); // entries unchanged since r counted it implicitly: nothing to undo
   }
 
   /**
@@ -209,8 +202,9 @@ export class MultiwatcherStore implements BackingStore {
     if (revno < this.#floor || revno > this.#latestRevno) {
       throw new ModelwatchError('NotValid', `reader position ${revno} not valid: outside [${this.#floor}, ${this.#latestRevno}]`);
     }
+    // O(changes after revno): entries unchanged since then count the reader implicitly (#holders).
     const list = this.#scope(modelUUID);
-    for (let e = list?.head; list !== undefined && e !== undefined; e = list.nextOf(e)) {
+    for (let e = list?.tail; list !== undefined && e !== undefined && e.revno > revno; e = list.prevOf(e)) {
       if (heldAt(e, revno)) e.refCount++;
     }
     this.#positions.add(modelUUID, revno);
@@ -240,6 +234,29 @@ export class MultiwatcherStore implements BackingStore {
     e.revno = revno;
     this.#all.moveToTail(e);
     this.#models.get(e.info.modelUUID)?.moveToTail(e);
+  }
+
+  /** A reader at r stops counting explicitly for the entries changed after r that it holds. */
+  #release(r: number, modelUUID: string | undefined): void {
+    const list = this.#scope(modelUUID);
+    for (let e = list?.tail; list !== undefined && e !== undefined && e.revno > r; ) {
+      const prev = list.prevOf(e); // e may be deleted below
+      if (heldAt(e, r)) this.#decRef(e);
+      e = prev;
+    }
+  }
+
+  /**
+   * Before a live entry's revno moves on: the readers at or after its revno, which held it implicitly,
+   * become explicit holders (they stand before the new revno).
+   */
+  #pin(e: StoreEntry): void {
+    e.refCount += this.#positions.countFrom(e.info.modelUUID, e.revno);
+  }
+
+  /** Readers holding e: counted ones, plus (live) every reader of its scope at or after its revno. */
+  #holders(e: StoreEntry): number {
+    return e.removed ? e.refCount : e.refCount + this.#positions.countFrom(e.info.modelUUID, e.revno);
   }
 
   #decRef(e: StoreEntry): void {
