@@ -1,5 +1,6 @@
 // Model routes: list the models the caller can see, create one (the creator gets admin), show and
 // remove one (removal takes its entities, grants and agent credentials), and set agents' passwords.
+import { removePresenceForModel } from '../../presence/index.js';
 import { randomUUID } from 'node:crypto';
 import type { EntityInfo } from '../../core/index.js';
 import { ModelwatchError } from '../../core/index.js';
@@ -51,6 +52,9 @@ export function modelRoutes(): Route[] {
         // One revision removes the model and all its entities (spec/state.md §3); then its grants.
         const revision = await services.state.remove({ kind: 'model', modelUUID: uuid, id: uuid });
         await admin.forgetModel(uuid);
+        // Its presence rows go too (spec/presence.md §4.5). RISK: a still-connected agent of this model
+        // keeps its pinger until it disconnects; its rows then carry unowned sequences, which watchers ignore.
+        await removePresenceForModel(services.presence.store, uuid);
         return { status: 200, body: { revision } };
       },
     },

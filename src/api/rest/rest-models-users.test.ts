@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { M1, M2, RestFixture, basic } from './testdata/rest-fixture.js';
+import { M1, M2, PRESENCE_STORE, RestFixture, basic } from './testdata/rest-fixture.js';
 
 let f: RestFixture;
 const t = { admin: '', bob: '', reader: '', carol: '' };
@@ -44,12 +44,16 @@ describe('REST models', () => {
     await f.request('PUT', `/v1/models/${uuid}/entities/machine/0`, { auth: t.bob, body: {} });
     await f.request('PUT', `/v1/users/reader/access/${uuid}`, { auth: t.bob, body: { access: 'write' } });
     await f.request('PUT', `/v1/models/${uuid}/agents/machine-0/password`, { auth: t.bob, body: { password: 'p' } });
+    await PRESENCE_STORE.allocate(uuid, 'm#0');
+    expect(await PRESENCE_STORE.lastSeq(uuid)).toBe(1);
     expect((await f.request('DELETE', `/v1/models/${uuid}`, { auth: t.reader })).status).toBe(403);
     const del = await f.request('DELETE', `/v1/models/${uuid}`, { auth: t.bob });
     expect(del.status).toBe(200);
     expect(await f.state.list({ modelUUID: uuid })).toEqual([]);
     expect(await f.users.listModelAccess({ modelUUID: uuid })).toEqual([]);
     expect(await f.users.getAgentCredential(uuid, 'machine-0')).toBeUndefined();
+    expect(await PRESENCE_STORE.countDocs('beings', uuid)).toBe(0); // presence rows of the model are gone
+    expect(await PRESENCE_STORE.lastSeq(uuid)).toBe(0);
     expect((await f.request('DELETE', `/v1/models/${uuid}`, { auth: t.admin })).status).toBe(404);
   });
 });

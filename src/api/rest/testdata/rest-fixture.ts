@@ -1,6 +1,7 @@
 // Test controller of the REST edge: a real HTTP server on 127.0.0.1:0 serving createRestHandler
 // (404 for anything else), a real SQLite state in a temp file, a MultiwatcherWorker on its backing and
 // the real auth service on a MemoryUserStore (failure delays shrunk to 0 on a real clock).
+import { MemoryPresenceStore } from '../../../presence/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
@@ -28,9 +29,11 @@ export const BASE_MS = 1_800_000_000_000;
 /** Users: admin (superuser), bob (write M1, read M2), reader (read M1), carol (no access). */
 export const PASSWORDS = { admin: 'admin-pw', bob: 'bob-pw', reader: 'reader-pw', carol: 'carol-pw' } as const;
 
-/** Presence is not used by REST: any use fails the test loudly. */
+/** REST uses only presence's store (model removal clears it); any other use fails the test loudly. */
+export const PRESENCE_STORE = new MemoryPresenceStore();
 const NO_PRESENCE = new Proxy({} as PresenceServices, {
   get(_t, p) {
+    if (p === 'store') return PRESENCE_STORE;
     throw new Error(`presence.${String(p)} used by REST`);
   },
 });
