@@ -1,6 +1,6 @@
-// Access is checked on every call (spec/protocol.md §9), with one lookup reused for ACCESS_CACHE_MS
-// of the injected clock per connection: a Next loop does not query the users store per delta, and a
-// revocation still takes effect within the bound.
+// Access is checked on every call (spec/protocol.md §9), with one lookup per identity and model
+// reused for ACCESS_CACHE_MS of the injected clock: a Next loop does not query the users store per
+// delta, and a revocation still takes effect within the bound.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, M1, loggedIn, pw } from '../rpc/testdata/harness.js';
 import { ACCESS_CACHE_MS } from './access-cache.js';
@@ -27,7 +27,21 @@ describe('model access cache', () => {
     c.close();
   });
 
+  it('connections of one user share a lookup; another user or model gets its own', async () => {
+    h.clock.advance(ACCESS_CACHE_MS);
+    const a = await loggedIn(h, M1, 'user-reader', pw('reader'));
+    const b = await loggedIn(h, M1, 'user-reader', pw('reader'));
+    const w = await loggedIn(h, M1, 'user-writer', pw('writer'));
+    const before = h.auth.modelAccessCalls;
+    for (const c of [a, b, a, b]) expect(await c.call('Entities', 'List', { version: 1, params: {} })).toMatchObject({ response: {} });
+    expect(h.auth.modelAccessCalls - before).toBe(1);
+    expect(await w.call('Entities', 'List', { version: 1, params: {} })).toMatchObject({ response: {} });
+    expect(h.auth.modelAccessCalls - before).toBe(2);
+    for (const c of [a, b, w]) c.close();
+  });
+
   it('access revoked is enforced within the cache bound, and a denial is not reused', async () => {
+    h.clock.advance(ACCESS_CACHE_MS);
     const c = await loggedIn(h, M1, 'user-writer', pw('writer'));
     const wid = (await c.call('Client', 'WatchAll', { version: 8 })).response!['watcher-id'] as string;
     expect(await c.call('AllWatcher', 'Next', { version: 3, id: wid })).toMatchObject({ response: { reset: true } });
@@ -49,6 +63,7 @@ describe('model access cache', () => {
   });
 
   it('a failed lookup is not reused', async () => {
+    h.clock.advance(ACCESS_CACHE_MS);
     const c = await loggedIn(h, M1, 'user-reader', pw('reader'));
     h.auth.modelAccessError = new Error('SQLITE_BUSY');
     try {

@@ -1,35 +1,57 @@
-// A connection's model-access answer, reused for a short time (spec/protocol.md §9 says access is
-// checked on every call; it still is, but a call within ACCESS_CACHE_MS of the last lookup on the same
-// connection reuses that lookup). A watcher's Next loop would otherwise query the users store on
-// every delta: 10,000 clients at 1,000 commits/s is 10,000 queries/s. Only granted access is kept,
-// so a grant applies at once and a revocation within ACCESS_CACHE_MS of the injected Clock.
-import type { Identity, ModelAccess } from '../services.js';
+// Model-access answers, reused for a short time (spec/protocol.md §9 says access is checked on every
+// call; it still is, but a call within ACCESS_CACHE_MS of the last lookup for the same identity and
+// model reuses that lookup, whichever connection made it). A watcher's Next loop would otherwise
+// query the users store for every batch: 10,000 clients at 1,000 commits/s is ~10,000 queries/s, and
+// a per-connection cache would miss (each client gets about one batch a second). Only granted access
+// is kept, so a grant applies at once and a revocation within ACCESS_CACHE_MS of the injected Clock.
+import type { AuthService, Identity, ModelAccess } from '../services.js';
 import type { FacadeContext } from './context.js';
 
-/** How long one connection reuses a granted model-access answer, ms of the injected Clock. */
+/** How long a granted model-access answer is reused, ms of the injected Clock. */
 export const ACCESS_CACHE_MS = 1000;
+/** Answers kept per AuthService at most; the oldest go first (they are also the first to expire). */
+export const MAX_CACHED_ACCESS = 100_000;
 
 interface CachedAccess {
-  readonly who: Identity;
-  readonly model: string;
   readonly at: number;
   readonly have: Promise<ModelAccess | ''>;
 }
 
-/** At most one answer per connection (its model); gone with the connection. */
-const cache = new WeakMap<FacadeContext, CachedAccess>();
+/** Per AuthService: key → answer, in insertion order, which is lookup-time order. */
+const caches = new WeakMap<AuthService, Map<string, CachedAccess>>();
 
-/** The identity's access to the model, looked up at most once per ACCESS_CACHE_MS per connection. */
+function keyOf(who: Identity, model: string): string {
+  return who.kind === 'agent' ? `a\n${who.tag}\n${who.modelUUID}\n${model}` : `u\n${who.tag}\n${model}`;
+}
+
+/** The identity's access to the model, looked up at most once per ACCESS_CACHE_MS. */
 export function cachedModelAccess(ctx: FacadeContext, who: Identity, model: string): Promise<ModelAccess | ''> {
-  const now = ctx.services.clock.now();
-  const hit = cache.get(ctx);
-  if (hit !== undefined && hit.who === who && hit.model === model && now - hit.at < ACCESS_CACHE_MS && now >= hit.at) return hit.have;
-  const entry: CachedAccess = { who, model, at: now, have: ctx.services.auth.modelAccess(who, model) };
-  cache.set(ctx, entry);
+  const { auth, clock } = ctx.services;
+  let cache = caches.get(auth);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(auth, cache);
+  }
+  const now = clock.now();
+  const key = keyOf(who, model);
+  const hit = cache.get(key);
+  if (hit !== undefined && now - hit.at < ACCESS_CACHE_MS && now >= hit.at) return hit.have;
+  if (hit !== undefined) cache.delete(key); // re-inserted below, keeping the map in time order
+  prune(cache, now);
+  const entry: CachedAccess = { at: now, have: auth.modelAccess(who, model) };
+  cache.set(key, entry);
   const forget = (): void => {
-    if (cache.get(ctx) === entry) cache.delete(ctx);
+    if (cache.get(key) === entry) cache.delete(key);
   };
   // Denials and failures are not reused: the next call asks again.
   entry.have.then((have) => (have === '' ? forget() : undefined), forget);
   return entry.have;
+}
+
+/** Drops expired answers from the front, and the oldest while over the bound. */
+function prune(cache: Map<string, CachedAccess>, now: number): void {
+  for (const [k, v] of cache) {
+    if (cache.size < MAX_CACHED_ACCESS && now - v.at < ACCESS_CACHE_MS && now >= v.at) break;
+    cache.delete(k);
+  }
 }

@@ -1,5 +1,5 @@
 // Access rules of spec/protocol.md §9: checked on every call (not only at Login; a model-access
-// lookup is reused for up to ACCESS_CACHE_MS on one connection, see access-cache.ts), and used to
+// lookup is reused for up to ACCESS_CACHE_MS per identity and model, see access-cache.ts), and used to
 // list in the Login result only the facades an identity may call.
 import type { Identity, ModelAccess } from '../services.js';
 import { rpcErrors } from '../rpc/rpc-error.js';

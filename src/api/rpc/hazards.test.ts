@@ -1,6 +1,7 @@
 // Hazards of a connection's environment: a peer that stops reading is cut off instead of buffering
 // without bound, and unexpected failures answer a short text (no stack, SQL or path) and are logged.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACCESS_CACHE_MS } from '../facades/index.js';
 import { Harness, M1, loggedIn, pw } from './testdata/harness.js';
 import type { Frame } from './testdata/harness.js';
 
@@ -30,6 +31,7 @@ describe('rpc connection hazards', () => {
 
   it('an unexpected failure answers "internal error" and is logged with facade and method', async () => {
     const c = await loggedIn(h, M1, 'user-admin', pw('admin'));
+    h.clock.advance(ACCESS_CACHE_MS); // past the reuse of an earlier access lookup
     h.auth.modelAccessError = new Error('SQLITE_BUSY: database is locked at /var/lib/modelwatch/state.db');
     let r: Frame;
     try {
