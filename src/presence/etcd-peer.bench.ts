@@ -66,20 +66,24 @@ export async function etcdPeer(opts: { dir: string; leases: number; ttlS: number
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const pid = proc.pid ?? 0;
-  const etcd = new Etcd3({ hosts: client });
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        await etcd.get('health').string();
-        break;
-      } catch (err) {
-        if (i > 100) throw new Error(`etcd did not start: ${stderr || String(err)}`);
-        await sleep(100);
-      }
+  // Health over plain HTTP first: failed client calls during start-up would open the etcd3
+  // client's circuit breaker and fail the calls that follow.
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${client}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 100) {
+      proc.kill('SIGTERM');
+      throw new Error(`etcd did not start: ${stderr}`);
     }
+    await sleep(100);
+  }
+  const etcd = new Etcd3({ hosts: client });
+  let phase = 'status';
+  try {
     const version = (await etcd.maintenance.status()).version;
 
     // Grant a lease per agent and attach its key: two Raft writes each.
+    phase = 'grant';
     const leases: Lease[] = [];
     const g0 = performance.now();
     let next = 0;
@@ -94,6 +98,7 @@ export async function etcdPeer(opts: { dir: string; leases: number; ttlS: number
     const grantMs = performance.now() - g0;
     await sleep(2_000);
 
+    phase = 'steady state';
     // Steady state: keepalives only (handled by the leader, not written through Raft).
     const rev0 = Number((await etcd.maintenance.status()).header?.revision ?? 0);
     const fired = { n: 0 };
@@ -108,6 +113,7 @@ export async function etcdPeer(opts: { dir: string; leases: number; ttlS: number
     const rev1 = Number((await etcd.maintenance.status()).header?.revision ?? 0);
     const rss = procRssMb(pid);
 
+    phase = 'detection';
     // Detection: watch the prefix; revoke a sample (clean), release another with a short TTL (silent).
     const deleted = new Map<string, number>();
     const watcher = await etcd.watch().prefix('agents/').create();
@@ -149,6 +155,8 @@ export async function etcdPeer(opts: { dir: string; leases: number; ttlS: number
       'revoke-latency-ms': pct(revokeMs),
       'expiry-latency-ttls': { ...pct(expiryTtls), 'detect-ttl-s': detectTtlS },
     };
+  } catch (err) {
+    throw new Error(`etcd peer failed in ${phase}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
     etcd.close();
     proc.kill('SIGTERM');
