@@ -128,13 +128,17 @@ export class Generation {
         if (this.#stopping()) return;
         const head = this.queue.peek();
         this.#atBoundary = this.#revisions.processed(head === undefined, head?.firstRev, this.store.latestRevno, this.store.floor);
-        if (this.#atBoundary) {
+        const sliceOver = ++inSlice >= MAX_CHANGES_PER_SLICE || clock.now() - sliceStart >= PROCESS_SLICE_MS;
+        // Answer at a commit boundary once the queue is drained or the slice is over, not after every
+        // change: under load the changes of a slice share one batch (one frame) per watcher, so the
+        // answers' sends cannot starve the loop of the changes it must apply (limits.ts).
+        if (this.#atBoundary && (head === undefined || sliceOver)) {
           for (const c of this.#waiting.take(this.store.takeTouchedModels())) this.#answer(c);
           this.#answerUnchecked();
         }
         // Yield between changes so next(), stop() and everything else stay responsive (§5.4); once per
-        // slice rather than per change (limits.ts says why). Promise reactions run after every change.
-        if (++inSlice >= MAX_CHANGES_PER_SLICE || clock.now() - sliceStart >= PROCESS_SLICE_MS) {
+        // slice rather than per change (limits.ts says why).
+        if (sliceOver) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           sliceStart = clock.now();
           inSlice = 0;

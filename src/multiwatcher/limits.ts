@@ -26,7 +26,10 @@ export const MAX_REPORTED_ERRORS = 5;
  * The processing loop yields to the event loop between changes once a slice is used up: this many
  * changes, or PROCESS_SLICE_MS by the clock, whichever comes first. A yield is a full event-loop turn
  * (a poll syscall); paying it per change cost 30–140 µs per change on the shared 2-core benchmark
- * machine, more than the change itself, while a 1 ms slice keeps other work responsive.
+ * machine, more than the change itself, while a 1 ms slice keeps other work responsive. Waiting
+ * watchers are answered at the end of a slice (or when the queue is drained), so under load one
+ * batch carries a slice's changes: answering after every change let the answers' socket writes
+ * (~10 per change at 10 watchers per model) take the whole slice, and the queue fell behind.
  */
 export const MAX_CHANGES_PER_SLICE = 64;
 /** Longest run of processing between yields, ms (see MAX_CHANGES_PER_SLICE). */

@@ -307,3 +307,33 @@ describe('MultiwatcherWorker watchers', () => {
     expect(logger.at('error').length).toBe(1);
   });
 });
+
+describe('answering under load', () => {
+  it('commits queued together reach a waiting watcher as one batch, not one answer per change', async () => {
+    const backing = new MemoryBacking();
+    const w = start(backing);
+    const watcher = w.watchModel(M1);
+    expect(await watcher.next()).toEqual([]);
+    const pending = watcher.next();
+    for (const id of ['a/0', 'a/1', 'a/2']) backing.update(unit(id)); // three commits before the loop runs
+    await settle(w);
+    expect(short(await pending)).toEqual(['+a/0', '+a/1', '+a/2']);
+    const idle = watcher.next();
+    backing.update(unit('a/3')); // one at a time: answered as soon as it is applied
+    await settle(w);
+    expect(short(await idle)).toEqual(['+a/3']);
+  });
+
+  it('a slice that ends inside a commit answers only at the commit boundary', async () => {
+    const backing = new MemoryBacking({ revisions: true });
+    const w = start(backing);
+    const watcher = w.watchModel(M1);
+    expect(await watcher.next()).toEqual([]);
+    const pending = watcher.next();
+    backing.commit((tx) => {
+      for (let i = 0; i < 100; i++) tx.update(unit(`b/${i}`)); // more than one slice (64 changes)
+    });
+    await settle(w);
+    expect((await pending).length).toBe(100);
+  });
+});
