@@ -71,7 +71,7 @@ describe('PresenceWatchers', () => {
     const clock = new ManualClock(T0);
     const store = new FaultyPresenceStore(new MemoryPresenceStore());
     const logger = new MemoryLogger();
-    const watchers = new PresenceWatchers({ store, clock, logger });
+    const watchers = new PresenceWatchers({ store, clock, logger, random: () => 0.99 }); // no prune: it would take the injected read failure
     const seen: Change[] = [];
     watchers.watch(M, 'm#0', (c) => seen.push(c));
     const first = watchers.watcher(M);
@@ -96,7 +96,7 @@ describe('PresenceWatchers', () => {
 
   it('an unwatch returned by watch stops delivery; release stops the model\'s watcher', async () => {
     const clock = new ManualClock(T0);
-    const watchers = new PresenceWatchers({ store: new MemoryPresenceStore(), clock });
+    const watchers = new PresenceWatchers({ store: new MemoryPresenceStore(), clock, random: () => 0.99 });
     const seen: Change[] = [];
     const off = watchers.watch(M, 'm#0', (c) => seen.push(c));
     off();
