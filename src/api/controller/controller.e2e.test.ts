@@ -110,6 +110,18 @@ describe('modelwatch serve (child process, SQLite)', () => {
     await expect(connectAndLogin(wsUrl, jujuOptions, { username: 'admin', password: 'nope' })).rejects.toThrow();
   });
 
+  it('a REST bearer token logs in over RPC ([ours] token param); a bad token is refused', async () => {
+    const { json } = await rest(ctl.url, 'POST', '/v1/login');
+    const token = json.token as string;
+    const rpc = await RawRpc.open(`${ctl.url.replace('http', 'ws')}/model/${model}/api`);
+    const ok = await rpc.call('Admin', 3, 'Login', { 'auth-tag': 'user-admin', credentials: '', token });
+    expect(ok['user-info']).toMatchObject({ identity: 'user-admin' });
+    rpc.close();
+    const bad = await RawRpc.open(`${ctl.url.replace('http', 'ws')}/model/${model}/api`);
+    await expect(bad.call('Admin', 3, 'Login', { 'auth-tag': 'user-admin', credentials: '', token: 'forged' })).rejects.toThrow('invalid entity name or password');
+    bad.close();
+  });
+
   it('serves /metrics with every component and answers unknown paths with 404', async () => {
     const text = await (await fetch(`${ctl.url}/metrics`)).text();
     for (const name of ['modelwatch_multiwatcher_watcher_count', 'modelwatch_dependency_manifolds', 'process_cpu_user_seconds_total']) {
