@@ -4,8 +4,7 @@
 // query the users store for every batch: 10,000 clients at 1,000 commits/s is ~10,000 queries/s, and
 // a per-connection cache would miss (each client gets about one batch a second). Only granted access
 // is kept, so a grant applies at once and a revocation within ACCESS_CACHE_MS of the injected Clock.
-import type { AuthService, Identity, ModelAccess } from '../services.js';
-import type { FacadeContext } from './context.js';
+import type { AuthService, ControllerServices, Identity, ModelAccess } from '../services.js';
 
 /** How long a granted model-access answer is reused, ms of the injected Clock. */
 export const ACCESS_CACHE_MS = 1000;
@@ -24,9 +23,12 @@ function keyOf(who: Identity, model: string): string {
   return who.kind === 'agent' ? `a\n${who.tag}\n${who.modelUUID}\n${model}` : `u\n${who.tag}\n${model}`;
 }
 
-/** The identity's access to the model, looked up at most once per ACCESS_CACHE_MS. */
-export function cachedModelAccess(ctx: FacadeContext, who: Identity, model: string): Promise<ModelAccess | ''> {
-  const { auth, clock } = ctx.services;
+/**
+ * The identity's access to the model, looked up at most once per ACCESS_CACHE_MS (shared by every
+ * caller with the same services.auth: RPC facades, and REST if it uses it).
+ */
+export function cachedModelAccess(services: Pick<ControllerServices, 'auth' | 'clock'>, who: Identity, model: string): Promise<ModelAccess | ''> {
+  const { auth, clock } = services;
   let cache = caches.get(auth);
   if (cache === undefined) {
     cache = new Map();

@@ -59,7 +59,7 @@ async function requireModelAccess(ctx: FacadeContext, who: Identity, need: Model
   const model = ctx.modelUUID;
   if (ctx.kind !== 'model' || model === undefined) throw rpcErrors.permissionDenied();
   if (who.kind === 'agent' && who.modelUUID !== model) throw rpcErrors.permissionDenied();
-  const have = await cachedModelAccess(ctx, who, model);
+  const have = await cachedModelAccess(ctx.services, who, model);
   if (!accessAtLeast(have, need)) throw rpcErrors.permissionDenied();
 }
 

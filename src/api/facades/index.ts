@@ -10,7 +10,7 @@ import { allModelWatcherFacade, allWatcherFacade, clientFacade, controllerFacade
 
 export type { Access, ConnectionKind, FacadeContext, FacadeSpec, MethodSpec } from './context.js';
 export { checkAccess, facadesFor, offeredOn } from './access.js';
-export { ACCESS_CACHE_MS } from './access-cache.js';
+export { ACCESS_CACHE_MS, cachedModelAccess } from './access-cache.js';
 export { WatcherTable } from './watcher-table.js';
 export type { RpcWatcher, WatcherTableOptions } from './watcher-table.js';
 
