@@ -5,7 +5,7 @@ import type { Delta, EntityId, EntityInfo } from '../core/index.js';
 import { NotValidError, entityIdOf, entityKey } from '../core/index.js';
 import type { Watcher } from '../multiwatcher/index.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
-import { PROMPT_RETURN } from './watch-event.js';
+import { KeyedWatchEvent, PROMPT_RETURN } from './watch-event.js';
 
 /**
  * What fromWatcher needs of a watcher: a multiwatcher Watcher satisfies it, and so may a client's
@@ -59,7 +59,10 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
   #finished = false;
   /** Resolvers of the steps whose w.next() is in flight, oldest first (usually one). */
   readonly #pending: Array<(r: IteratorResult<WatchEvent>) => void> = [];
-  /** key → id of every entity emitted and not tombstoned since; only for watchers that can reset. */
+  /**
+   * key → the info last emitted for every entity not tombstoned since; only for watchers that can
+   * reset. The info itself, not an id copy: the reset diff builds its few tombstones lazily.
+   */
   #live: Map<string, EntityId> | undefined;
   /** wasReset() as read after the previous batch (edge detection, see DeltaSource). */
   #resetBefore = false;
@@ -103,9 +106,14 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
 
   /** Removes a step from the pending ones; false when return() already answered it. */
   #settle(resolve: (r: IteratorResult<WatchEvent>) => void): boolean {
-    const i = this.#pending.indexOf(resolve);
+    const pending = this.#pending;
+    if (pending.length === 1 && pending[0] === resolve) {
+      pending.pop(); // the usual case: one step in flight
+      return true;
+    }
+    const i = pending.indexOf(resolve);
     if (i < 0) return false;
-    this.#pending.splice(i, 1);
+    pending.splice(i, 1);
     return true;
   }
 
@@ -120,7 +128,10 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
     }
   }
 
-  /** One batch → one event, in batch order; O(batch), O(live + batch) for a reset. */
+  /**
+   * One batch → one event, in batch order; O(batch), O(live + batch) for a reset. With a live set,
+   * each entry's key is built once here and handed to reconcile inside a KeyedWatchEvent.
+   */
   #toEvent(batch: Delta[]): WatchEvent {
     const entities: EntityInfo[] = [];
     const tombstones: EntityId[] = [];
@@ -130,35 +141,49 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
       else entities.push(d.entity);
     }
     const live = this.#live;
-    if (live !== undefined) {
+    let event: WatchEvent;
+    if (live === undefined) event = { entities, tombstones };
+    else {
+      const keyedFrom: EntityId[] = tombstones.length === 0 ? entities.slice() : [...entities, ...tombstones];
+      const keys = keyedFrom.map((id) => entityKey(id));
       const resetNow = this.#watcher.wasReset?.() === true;
       const isReset = resetNow && !this.#resetBefore;
       this.#resetBefore = resetNow;
-      if (isReset) this.#replaceLive(live, entities, tombstones);
+      if (isReset) replaceLive(live, entities.length, keyedFrom, keys, tombstones);
       else {
-        for (const e of entities) live.set(entityKey(e), entityIdOf(e));
-        for (const t of tombstones) live.delete(entityKey(t));
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] as string;
+          if (i < entities.length) live.set(key, keyedFrom[i] as EntityId);
+          else live.delete(key);
+        }
       }
+      event = new KeyedWatchEvent(entities, tombstones, keyedFrom, keys);
     }
-    if (!this.#first) return { entities, tombstones };
+    if (!this.#first) return event;
     this.#first = false;
-    return { entities, tombstones, lastBacklogged: true };
+    event.lastBacklogged = true;
+    return event;
   }
+}
 
-  /** A reset snapshot replaces the live set; every key it lacks gets a tombstone (§3.7). */
-  #replaceLive(live: Map<string, EntityId>, entities: EntityInfo[], tombstones: EntityId[]): void {
-    const snapshot = new Map<string, EntityId>();
-    for (const e of entities) snapshot.set(entityKey(e), entityIdOf(e));
-    const removed = new Set<string>();
-    for (const t of tombstones) {
-      const key = entityKey(t);
+/**
+ * A reset snapshot replaces the live set; every key it lacks gets a tombstone (§3.7), appended to
+ * `tombstones`. keyedFrom/keys: the batch's entities (the first `entityCount`), then its tombstones.
+ */
+function replaceLive(live: Map<string, EntityId>, entityCount: number, keyedFrom: readonly EntityId[], keys: readonly string[], tombstones: EntityId[]): void {
+  const snapshot = new Map<string, EntityId>();
+  const removed = new Set<string>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i < entityCount) snapshot.set(key, keyedFrom[i] as EntityId);
+    else {
       snapshot.delete(key);
       removed.add(key);
     }
-    for (const [key, id] of live) if (!snapshot.has(key) && !removed.has(key)) tombstones.push(id);
-    live.clear();
-    for (const [key, id] of snapshot) live.set(key, id);
   }
+  for (const [key, id] of live) if (!snapshot.has(key) && !removed.has(key)) tombstones.push(entityIdOf(id));
+  live.clear();
+  for (const [key, id] of snapshot) live.set(key, id);
 }
 
 function inUseIterator(): AsyncIterator<WatchEvent> {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { EntityInfo } from '../core/index.js';
-import { infoEquals } from '../core/index.js';
+import { entityKey as entityKeyOf, infoEquals } from '../core/index.js';
 import type { FollowerCall, FollowerJudge, FollowerView } from './reconcile.js';
 import { applyCall, originSlice, reconcile } from './reconcile.js';
 import { M1, M2, entityId, info, show } from './testing/index.js';
 import type { WatchEvent } from './watch-event.js';
+import { KeyedWatchEvent } from './watch-event.js';
 
 const all: FollowerJudge = { filter: () => true, equals: infoEquals };
 const addressed: FollowerJudge = {
@@ -146,5 +147,19 @@ describe('reconcile', () => {
     const judge: FollowerJudge = { filter: () => true, equals: (a, b) => (seen.push([a.data.v, b.data.v]), false) };
     run(judge, [ev([info('unit', 'a', { v: 1 })]), ev([info('unit', 'a', { v: 2 })])]);
     expect(seen).toEqual([[1, 2]]);
+  });
+});
+
+describe('keys a source built in advance (KeyedWatchEvent)', () => {
+  it('an entry replaced after the event was built is re-keyed, not reconciled under the stale key', () => {
+    const a = info('unit', 'a', { v: 1 });
+    const b = info('unit', 'b', { v: 1 });
+    const c = info('unit', 'c', { v: 1 });
+    const single = new KeyedWatchEvent([a], [], [a], [entityKeyOf(a)]);
+    single.entities[0] = b; // changed after construction: the key built for a must not be used for b
+    const batch = new KeyedWatchEvent([a, c], [], [a, c], [entityKeyOf(a), entityKeyOf(c)]);
+    batch.entities[1] = b;
+    expect(run(all, [single, batch])).toEqual([[`new ${show(b)}`], [`new ${show(a)}`]]);
+    expect([...originSlice(batch).keys()]).toEqual([entityKeyOf(a), entityKeyOf(b)]);
   });
 });

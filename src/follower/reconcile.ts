@@ -1,9 +1,10 @@
 // The follower's view diff as a pure function: from the view (key → version last delivered) and one
 // event, the callbacks to deliver, in delivery order (spec/follower.md §3.2). Delivery is left to
 // watch-entities.ts, which commits each call to the view with applyCall as it delivers it.
-import type { EntityInfo } from '../core/index.js';
+import type { EntityId, EntityInfo } from '../core/index.js';
 import { compareEntityIds, entityKey } from '../core/index.js';
 import type { WatchEvent } from './watch-event.js';
+import { KeyedWatchEvent } from './watch-event.js';
 
 /** One callback to deliver; `key` is the entity's entityKey. */
 export type FollowerCall =
@@ -29,9 +30,20 @@ export interface FollowerJudge {
  */
 export function originSlice(event: WatchEvent): Map<string, EntityInfo | undefined> {
   const slice = new Map<string, EntityInfo | undefined>();
-  for (const info of event.entities) slice.set(entityKey(info), info);
-  for (const id of event.tombstones) slice.set(entityKey(id), undefined);
+  if (!(event instanceof KeyedWatchEvent)) {
+    for (const info of event.entities) slice.set(entityKey(info), info);
+    for (const id of event.tombstones) slice.set(entityKey(id), undefined);
+    return slice;
+  }
+  let index = 0;
+  for (const info of event.entities) slice.set(keyOf(event, index++, info), info);
+  for (const id of event.tombstones) slice.set(keyOf(event, index++, id), undefined);
   return slice;
+}
+
+/** The key of the event's entry at `index` (entities then tombstones): the source's, or built. */
+function keyOf(event: WatchEvent, index: number, id: EntityId): string {
+  return KeyedWatchEvent.keyAt(event, index, id) ?? entityKey(id);
 }
 
 /**
@@ -46,7 +58,7 @@ export function reconcile(view: ReadonlyMap<string, EntityInfo>, event: WatchEve
   if (entities.length + tombstones.length === 1) {
     const info = entities[0];
     const id = info ?? tombstones[0];
-    const call = id === undefined ? undefined : reconcileAt(view, entityKey(id), info, judge);
+    const call = id === undefined ? undefined : reconcileAt(view, keyOf(event, 0, id), info, judge);
     return call === undefined ? [] : [call];
   }
   const upserts: FollowerCall[] = [];
