@@ -4,6 +4,8 @@
 export type { Change, PingRecorder, PingDoc, PresenceStore, PingRow, PingMasks, Being, RingListener } from './store.js';
 /** In-memory PresenceStore (Maps; in-process doorbell), for tests and single processes. */
 export { MemoryPresenceStore } from './memory-store.js';
+/** The in-process doorbell shared by single-controller stores (memory, SQLite). */
+export { LocalDoorbell } from './local-doorbell.js';
 /**
  * One per controller: merges pings by OR and writes one transaction per flush (every ≈ F ms, ±20 %).
  * `ping` rejects with Stopped "PingBatcher is stopped" after stop; failed flushes are retried.

@@ -1,5 +1,6 @@
 // MemoryPresenceStore: the PresenceStore semantics over Maps, for tests, benchmarks and single
 // processes without a database. Rings are delivered in-process on a later microtask.
+import { LocalDoorbell } from './local-doorbell.js';
 import type { Being, PingDoc, PingMasks, PingRow, PresenceStore, RingListener } from './store.js';
 
 interface Masks {
@@ -16,7 +17,7 @@ export class MemoryPresenceStore implements PresenceStore {
   readonly #seqs = new Map<string, number>();
   readonly #beings = new Map<string, Map<number, string>>();
   readonly #pings = new Map<string, ModelPings>();
-  readonly #listeners = new Set<RingListener>();
+  readonly #doorbell = new LocalDoorbell();
 
   pingDoc(modelUUID: string, slot: number): Promise<PingDoc | undefined> {
     const fields = this.#pings.get(modelUUID)?.get(slot);
@@ -132,19 +133,10 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   ring(modelUUID: string): void {
-    queueMicrotask(() => {
-      for (const l of [...this.#listeners]) {
-        try {
-          l(modelUUID);
-        } catch {
-          // A failing listener must not keep the bell from the others.
-        }
-      }
-    });
+    this.#doorbell.ring(modelUUID);
   }
 
   onRing(listener: RingListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#doorbell.onRing(listener);
   }
 }

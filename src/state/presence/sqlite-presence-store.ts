@@ -3,6 +3,7 @@
 // are read with safeIntegers (bigint) and bound as bigint; the doorbell is in-process (one
 // controller per SQLite file).
 import type { Database, Statement } from 'better-sqlite3';
+import { LocalDoorbell } from '../../presence/index.js';
 import type { Being, PingDoc, PingMasks, PingRow, PresenceStore, RingListener } from '../../presence/index.js';
 
 /** IN-lists are padded to the next power of two (repeating the last value), so at most 11 statements per kind. */
@@ -23,7 +24,7 @@ export class SqlitePresenceStore implements PresenceStore {
   readonly #allocate: (modelUUID: string, key: string) => number;
   readonly #upsert: (rows: readonly PingRow[]) => void;
   readonly #removeModel: (modelUUID: string) => void;
-  readonly #listeners = new Set<RingListener>();
+  readonly #doorbell = new LocalDoorbell();
 
   constructor(db: Database) {
     this.#db = db;
@@ -157,20 +158,11 @@ export class SqlitePresenceStore implements PresenceStore {
   }
 
   ring(modelUUID: string): void {
-    queueMicrotask(() => {
-      for (const l of [...this.#listeners]) {
-        try {
-          l(modelUUID);
-        } catch {
-          // A failing listener must not keep the bell from the others.
-        }
-      }
-    });
+    this.#doorbell.ring(modelUUID);
   }
 
   onRing(listener: RingListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#doorbell.onRing(listener);
   }
 
   /** Runs a synchronous statement as a promise, so a failure rejects instead of throwing. */
