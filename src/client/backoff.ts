@@ -1,5 +1,6 @@
 // Reconnect back-off: exponential with "equal jitter" (half fixed, half random), so a fleet of
 // clients that lost one controller does not come back in lock-step. Pure: the random source is passed.
+import { exponentialDelayMs } from '../core/index.js';
 import type { Random } from '../core/index.js';
 
 /** Back-off tunables (ms). */
@@ -17,7 +18,6 @@ export interface BackoffLimits {
  * delay in [base/2, base).
  */
 export function backoffDelayMs(attempt: number, random: Random, limits: BackoffLimits): number {
-  const exp = Math.max(0, attempt - 1);
-  const base = Math.min(limits.maxDelayMs, limits.initialDelayMs * Math.pow(limits.factor, exp));
+  const base = exponentialDelayMs(attempt, limits.initialDelayMs, limits.factor, limits.maxDelayMs);
   return Math.floor(base / 2 + random() * (base / 2));
 }

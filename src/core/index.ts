@@ -13,6 +13,7 @@ export type { ErrorCode } from './errors.js';
 export { ModelwatchError, NotValidError, hasCode, errorMessage, asError } from './errors.js';
 export type { Logger, LogRecord } from './logger.js';
 export { nullLogger, pinoLogger, MemoryLogger } from './logger.js';
+export { exponentialDelayMs } from './backoff.js';
 export type { Random } from './random.js';
 export { systemRandom, seededRandom } from './random.js';
 export {

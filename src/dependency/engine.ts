@@ -3,10 +3,10 @@
 // and is itself a Worker. Each manifold's lifecycle is one Slot; all mutation happens on the event
 // loop in the #on* handlers, so there is no locking.
 import type { Registry } from 'prom-client';
-import { NotValidError, asError, deferred, errorMessage, isReporter } from '../core/index.js';
+import { NotValidError, asError, deferred, errorMessage, exponentialDelayMs, isReporter } from '../core/index.js';
 import type { Clock, Logger, TimerHandle, Worker } from '../core/index.js';
 import {
-  DEFAULT_BACKOFF_FACTOR, DEFAULT_BOUNCE_DELAY_MS, DEFAULT_ERROR_DELAY_MS, DEFAULT_MAX_DELAY_MS, backoffDelayMs,
+  DEFAULT_BACKOFF_FACTOR, DEFAULT_BOUNCE_DELAY_MS, DEFAULT_ERROR_DELAY_MS, DEFAULT_MAX_DELAY_MS,
 } from './limits.js';
 import { ErrMissing, isErrBounce, isErrMissing, isErrUninstall } from './manifold.js';
 import type { Manifold, ManifoldContext } from './manifold.js';
@@ -233,7 +233,7 @@ export class Engine implements Worker {
     if (ranMs >= this.#maxDelayMs) slot.failures = 0; // a long healthy run forgives earlier failures
     slot.failures++;
     slot.lastError = err;
-    const delay = backoffDelayMs(slot.failures, this.#errorDelayMs, this.#factor, this.#maxDelayMs);
+    const delay = exponentialDelayMs(slot.failures, this.#errorDelayMs, this.#factor, this.#maxDelayMs);
     this.#logger.warn('manifold failed; restarting', { manifold: slot.name, err: errorMessage(err), delayMs: delay });
     this.#scheduleStart(slot, delay);
   }

@@ -10,4 +10,3 @@ export type { EngineConfig, SlotState } from './engine.js';
 /** Manifold shapes and the sentinel errors a start or worker may return (also when wrapped as cause). */
 export { ErrMissing, ErrUninstall, ErrBounce, isErrMissing, isErrUninstall, isErrBounce } from './manifold.js';
 export type { Manifold, ManifoldContext, Manifolds } from './manifold.js';
-export { backoffDelayMs } from './limits.js';

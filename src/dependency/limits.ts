@@ -9,8 +9,3 @@ export const DEFAULT_MAX_DELAY_MS = 60_000;
 /** Growth of the back-off per consecutive failure. */
 export const DEFAULT_BACKOFF_FACTOR = 2;
 
-/** Restart delay after `failures` consecutive failures (1 = first failure). */
-export function backoffDelayMs(failures: number, initialMs: number, factor: number, maxMs: number): number {
-  const exp = Math.max(0, failures - 1);
-  return Math.min(maxMs, initialMs * factor ** exp);
-}
