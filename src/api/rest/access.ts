@@ -32,16 +32,17 @@ export async function requireModel(services: ControllerServices, identity: Ident
 }
 
 /**
- * True when an identity may write this entity: `write` on the model for users; an agent only its own
- * machine or unit entity (never a removal).
+ * True when an identity holding `have` on the entity's model may write (or remove) this entity:
+ * users need `write` (`admin` for the model entity itself); an agent only its own machine or unit
+ * entity, never a removal. Pure: callers pass the access `requireModel` already looked up, so a
+ * request (an `apply` of many ops included) asks the user store once.
  */
-export async function canWriteEntity(services: ControllerServices, identity: Identity, id: EntityId, removal: boolean): Promise<boolean> {
+export function mayWriteEntity(identity: Identity, have: ModelAccess, id: EntityId, removal: boolean): boolean {
   if (identity.kind === 'agent') {
     if (removal || identity.modelUUID !== id.modelUUID) return false;
     const own = identity.agent.kind === 'machine' ? { kind: 'machine', id: identity.agent.id } : { kind: 'unit', id: identity.agent.name };
     return own.kind === id.kind && own.id === id.id;
   }
-  const have = await services.auth.modelAccess(identity, id.modelUUID);
   // The model entity itself (its name and owner) is the model admin's.
   const need = id.kind === 'model' ? RANK.admin : RANK.write;
   return RANK[have] >= need;

@@ -3,7 +3,7 @@
 import type { EntityId, EntityInfo } from '../../core/index.js';
 import { ModelwatchError, compareEntityIds, validateKind } from '../../core/index.js';
 import type { StateOp } from '../../state/index.js';
-import { canWriteEntity, checkModelUUID, permissionDenied, requireModel } from './access.js';
+import { checkModelUUID, mayWriteEntity, permissionDenied, requireModel } from './access.js';
 import type { Route, RouteContext } from './route.js';
 import { applyBody, entityBody, parseBody, storedData } from './schemas.js';
 
@@ -53,8 +53,8 @@ export function entityRoutes(): Route[] {
         const id = entityId(ctx);
         const { services } = ctx.deps;
         const identity = await ctx.identity();
-        await requireModel(services, identity, id.modelUUID, 'read');
-        if (!(await canWriteEntity(services, identity, id, false))) throw permissionDenied();
+        const have = await requireModel(services, identity, id.modelUUID, 'read');
+        if (!mayWriteEntity(identity, have, id, false)) throw permissionDenied();
         const data = storedData(id.kind, id.modelUUID, id.id, parseBody(entityBody, await ctx.body()));
         const revision = await services.state.update({ ...id, data });
         return { status: 200, body: { revision } };
@@ -68,8 +68,8 @@ export function entityRoutes(): Route[] {
         const id = entityId(ctx);
         const { services } = ctx.deps;
         const identity = await ctx.identity();
-        await requireModel(services, identity, id.modelUUID, 'read');
-        if (!(await canWriteEntity(services, identity, id, true))) throw permissionDenied();
+        const have = await requireModel(services, identity, id.modelUUID, 'read');
+        if (!mayWriteEntity(identity, have, id, true)) throw permissionDenied();
         refuseModelRemoval(id.kind);
         if ((await services.state.get(id)) === undefined) throw notFound(id);
         return { status: 200, body: { revision: await services.state.remove(id) } };
@@ -136,7 +136,7 @@ async function applyOps(ctx: RouteContext): Promise<{ status: number; body: unkn
   const modelUUID = checkModelUUID(ctx.params.uuid ?? '');
   const { services } = ctx.deps;
   const identity = await ctx.identity();
-  await requireModel(services, identity, modelUUID, 'read');
+  const have = await requireModel(services, identity, modelUUID, 'read');
   const { ops } = parseBody(applyBody, await ctx.body());
   const stateOps: StateOp[] = [];
   for (const [i, op] of ops.entries()) {
@@ -144,12 +144,12 @@ async function applyOps(ctx: RouteContext): Promise<{ status: number; body: unkn
       if (op.op === 'update') {
         const id = { kind: op.entity.kind, modelUUID, id: op.entity.id };
         validateKind(id.kind, 'kind');
-        if (!(await canWriteEntity(services, identity, id, false))) throw permissionDenied();
+        if (!mayWriteEntity(identity, have, id, false)) throw permissionDenied();
         stateOps.push({ op: 'update', entity: { ...id, data: storedData(id.kind, modelUUID, id.id, op.entity.data) } });
       } else {
         const id = { kind: op.kind, modelUUID, id: op.id };
         validateKind(id.kind, 'kind');
-        if (!(await canWriteEntity(services, identity, id, true))) throw permissionDenied();
+        if (!mayWriteEntity(identity, have, id, true)) throw permissionDenied();
         refuseModelRemoval(id.kind);
         stateOps.push({ op: 'remove', id });
       }
