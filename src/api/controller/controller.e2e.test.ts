@@ -122,6 +122,24 @@ describe('modelwatch serve (child process, SQLite)', () => {
     bad.close();
   });
 
+  it('a malformed request target is refused (400) on upgrade and plain HTTP, and the controller stays up', async () => {
+    const { connect } = await import('node:net');
+    const send = (request: string): Promise<string> => new Promise((resolve, reject) => {
+      const sock = connect(ctl.port, '127.0.0.1', () => sock.write(request));
+      let got = '';
+      sock.on('data', (d: Buffer) => (got += d.toString()));
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+      sock.setTimeout(5000, () => sock.destroy());
+    });
+    const upgrade = await send('GET http://[::1/api HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400 /);
+    const plain = await send('GET http://[::1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(plain).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(`${ctl.url}/healthz`)).status).toBe(200);
+    expect(ctl.child.exitCode).toBeNull();
+  });
+
   it('serves /metrics with every component and answers unknown paths with 404', async () => {
     const text = await (await fetch(`${ctl.url}/metrics`)).text();
     for (const name of ['modelwatch_multiwatcher_watcher_count', 'modelwatch_dependency_manifolds', 'process_cpu_user_seconds_total']) {

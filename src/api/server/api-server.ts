@@ -128,7 +128,11 @@ export class ApiServer implements Worker {
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { services } = this.#config;
     try {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const path = requestPath(req);
+      if (path === undefined) {
+        sendJson(res, 400, { error: 'malformed request target', code: 'BadRequest' });
+        return;
+      }
       if (req.method === 'GET' && path === '/healthz') {
         const revision = await services.state.revision();
         sendJson(res, 200, { status: 'ok', revision, connections: this.#connections.size });
@@ -151,11 +155,15 @@ export class ApiServer implements Worker {
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestPath(req);
     const refuse = (status: string): void => {
       this.#upgradesRefused++;
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (path === undefined) {
+      refuse('400 Bad Request');
+      return;
+    }
     if (this.#killed || !RPC_PATH.test(path)) {
       refuse('404 Not Found');
       return;
@@ -183,6 +191,18 @@ export class ApiServer implements Worker {
         else this.#perAddress.set(remoteAddress, n);
       });
     });
+  }
+}
+
+/**
+ * The path of a request target, or undefined when it does not parse (e.g. `GET http://[::1 …`):
+ * `new URL` throws on such input, and a throw inside the upgrade handler would take the process down.
+ */
+export function requestPath(req: IncomingMessage): string | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
   }
 }
 

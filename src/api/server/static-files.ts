@@ -16,7 +16,12 @@ const TYPES: Readonly<Record<string, string>> = {
 /** Serves `path` from `root` (index.html for `/`); resolves false when there is no such file. */
 export async function serveStatic(root: string, path: string, res: ServerResponse): Promise<boolean> {
   const base = resolve(root);
-  const rel = path === '/' ? 'index.html' : decodeURIComponent(path).replace(/^\/+/, '');
+  let rel: string;
+  try {
+    rel = path === '/' ? 'index.html' : decodeURIComponent(path).replace(/^\/+/, '');
+  } catch {
+    return false; // a malformed %-escape names no file
+  }
   const file = resolve(join(base, normalize(rel)));
   if (file !== base && !file.startsWith(base + sep)) return false; // traversal attempt
   try {
