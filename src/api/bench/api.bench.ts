@@ -2,7 +2,10 @@
 // load generators run in child processes (ipc.ts). Phases: 10,000 model clients (RSS and heap per
 // connection), 1,000 committed changes/s → client latency and event-loop delay, one change to
 // 10,000 controller-wide watchers, and core NATS as a named peer.
-// Run: npm run bench:api [-- --quick]. Writes bench-results/api.json.
+// Run: npm run bench:api [-- --quick] [--rate N] [--rest-writer] [--only-load]. The writer commits
+// through Entities.Update (one model connection per model, as agents write) unless --rest-writer;
+// --only-load skips the fan-out and peer phases and writes no results (for tuning). Writes
+// bench-results/api.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
@@ -14,16 +17,24 @@ import { Registry } from 'prom-client';
 import { SystemClock } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 import { Controller } from '../index.js';
-import { fanoutPhase, modelClientsPhase, natsPhase } from './phases.js';
+import { fanoutPhase, modelClientsPhase, natsPhase, startFloor } from './phases.js';
 import type { LoadConfig } from './phases.js';
 import { machine, openFileLimits, rest, seedUsers } from './setup.js';
 import { fmt, r2 } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const cfg: LoadConfig = quick
-  ? { clients: 1000, watchers: 1000, processes: 2, rate: 1000, seconds: 10, entitiesPerModel: 4, trials: 3, concurrency: 64 }
-  : { clients: 10_000, watchers: 10_000, processes: 2, rate: 1000, seconds: 30, entitiesPerModel: 4, trials: 5, concurrency: 64 };
+  ? { clients: 1000, watchers: 1000, processes: 2, rate: 1000, seconds: 10, entitiesPerModel: 4, trials: 3, concurrency: 64, writeVia: 'rpc' }
+  : { clients: 10_000, watchers: 10_000, processes: 2, rate: 1000, seconds: 30, entitiesPerModel: 4, trials: 5, concurrency: 64, writeVia: 'rpc' };
 const MODELS = quick ? 100 : 1000;
+const rateArg = process.argv.indexOf('--rate');
+if (rateArg > 0) {
+  const rate = Number(process.argv[rateArg + 1]);
+  if (!Number.isInteger(rate) || rate < 1 || rate > 100_000) throw new Error(`--rate ${String(process.argv[rateArg + 1])}: want an integer 1..100000`);
+  cfg.rate = rate;
+}
+const onlyLoad = process.argv.includes('--only-load');
+if (process.argv.includes('--rest-writer')) cfg.writeVia = 'rest';
 const NATS = '127.0.0.1:4222';
 
 /** Counts the controller's warnings and errors and keeps the first few (findings under load). */
@@ -35,6 +46,15 @@ function countingLogger(): Logger & { counts: Record<string, number>; first: str
     if (first.length < 20) first.push(`${level}: ${msg}${fields === undefined ? '' : ` ${JSON.stringify(fields).slice(0, 300)}`}`);
   };
   return { counts, first, debug: () => undefined, info: () => undefined, warn: note('warn'), error: note('error') };
+}
+
+/** Prints phase 1's figures (controller or floor). */
+function printLoad(p1: Record<string, unknown>): void {
+  const load = p1.load as Record<string, unknown> & { latencyMs: { p50: number; p99: number; max: number; count: number }; eventLoopDelayMs: { p99: number } };
+  console.log(`  committed ${String(load.committed)} (${String(load.committedPerSecond)}/s, ${String(load.writeFailed)} failed), ${String(load.writeVia)} write ${fmt(load.writeMs as never)}`);
+  const cpu = load.cpu as Record<string, number>;
+  console.log(`  CPU in the write window: ${String(p1.server)} ${String(cpu.controllerMs)} ms, clients ${String(cpu.clientsMs)} ms, writer ${String(cpu.writerMs)} ms; ${String(p1.server)} ${String(cpu.controllerUsPerDelta)} µs per delivered delta (all of its work), clients ${String(cpu.clientsUsPerDelta)} µs per delta, writer ${String(cpu.writerUsPerCommit)} µs per commit`);
+  console.log(`  commit → client latency ${fmt(load.latencyMs)}; ${String(load.deltasPerSecond)} deltas/s delivered; ${p1.server === 'controller' ? `controller event-loop delay p99 ${load.eventLoopDelayMs.p99} ms; ` : ''}clients' p99 ${String(load.clientEventLoopDelayP99Ms)} ms`);
 }
 
 function reachable(hostPort: string): Promise<boolean> {
@@ -52,7 +72,7 @@ async function main(): Promise<void> {
   if (limits.soft < need && limits.hard >= need && process.env.BENCH_API_REEXEC === undefined) {
     console.log(`open files: soft limit ${limits.soft} < ${need} needed; re-running under ulimit -n ${limits.hard}`);
     const self = fileURLToPath(import.meta.url);
-    const r = spawnSync('bash', ['-c', `ulimit -n ${limits.hard} && exec "${process.execPath}" --expose-gc --import tsx "${self}" ${quick ? '--quick' : ''}`], { stdio: 'inherit', env: { ...process.env, BENCH_API_REEXEC: '1' } });
+    const r = spawnSync('bash', ['-c', `ulimit -n ${limits.hard} && exec "${process.execPath}" --expose-gc --import tsx "${self}" ${process.argv.slice(2).join(' ')}`], { stdio: 'inherit', env: { ...process.env, BENCH_API_REEXEC: '1' } });
     process.exit(r.status ?? 1);
   }
   const fdNote = limits.soft >= need ? `ulimit -n ${limits.soft} (hard ${limits.hard}): enough for ${need} sockets per process`
@@ -71,6 +91,7 @@ async function main(): Promise<void> {
   const eld = monitorEventLoopDelay({ resolution: 5 });
   eld.enable();
   const controller = Controller.start({ db, host: '127.0.0.1', port: 0, clock: new SystemClock(), logger, registry: new Registry(), adminPassword });
+  const models: string[] = [];
   const results: Record<string, unknown> = { machine: m, quick, date: new Date().toISOString(), openFiles: { ...limits, note: fdNote }, config: { ...cfg, models: MODELS } };
   try {
     const url = await Promise.race([controller.listening(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('controller not listening after 60 s')), 60_000))]);
@@ -87,7 +108,6 @@ async function main(): Promise<void> {
     console.log(`  default-cost login: 8 concurrent in ${loginMs.toFixed(0)} ms = ${loginsPerSecond}/s (10,000 clients would need ${r2(10_000 / loginsPerSecond / 60)} min); load generators use a cheap-hash user`);
 
     const t1 = performance.now();
-    const models: string[] = [];
     for (let i = 0; i < MODELS; i += 8) {
       const batch = await Promise.all(Array.from({ length: Math.min(8, MODELS - i) }, (_, k) => rest(url, 'POST', '/v1/models', { token }, { name: `bench-${i + k}` })));
       for (const b of batch) models.push(String(b.uuid));
@@ -97,15 +117,15 @@ async function main(): Promise<void> {
     console.log(`phase 1: ${cfg.clients} model clients over ${MODELS} models, then ${cfg.rate} committed changes/s for ${cfg.seconds} s`);
     const p1 = await modelClientsPhase({ url, wsUrl, token, models, cfg, bench, eld });
     results.modelClients = p1;
-    const load = p1.load as Record<string, unknown> & { latencyMs: { p50: number; p99: number; max: number; count: number }; eventLoopDelayMs: { p99: number } };
-    console.log(`  committed ${String(load.committed)} (${String(load.committedPerSecond)}/s, ${String(load.writeFailed)} failed), REST PUT ${fmt(load.restPutMs as never)}`);
-    console.log(`  commit → client latency ${fmt(load.latencyMs)}; ${String(load.deltasPerSecond)} deltas/s delivered; controller event-loop delay p99 ${load.eventLoopDelayMs.p99} ms; clients' p99 ${String(load.clientEventLoopDelayP99Ms)} ms`);
+    printLoad(p1);
 
-    await new Promise((r) => setTimeout(r, 3000));
-    console.log(`phase 2: one change seen by ${cfg.watchers} controller-wide watchers (${cfg.trials} trials)`);
-    const p2 = await fanoutPhase({ url, wsUrl, token, marker: models[0] ?? '', cfg, bench });
-    results.controllerWide = p2;
-    console.log(`  ${String(p2.watchers)} watchers, ${String(p2.rssBytesPerConnection)} B RSS / connection; latency ${fmt(p2.latencyMs as never)}; all delivered after ${JSON.stringify(p2.allDeliveredMs)} ms`);
+    if (!onlyLoad) {
+      await new Promise((r) => setTimeout(r, 3000));
+      console.log(`phase 2: one change seen by ${cfg.watchers} controller-wide watchers (${cfg.trials} trials)`);
+      const p2 = await fanoutPhase({ url, wsUrl, token, marker: models[0] ?? '', cfg, bench });
+      results.controllerWide = p2;
+      console.log(`  ${String(p2.watchers)} watchers, ${String(p2.rssBytesPerConnection)} B RSS / connection; latency ${fmt(p2.latencyMs as never)}; all delivered after ${JSON.stringify(p2.allDeliveredMs)} ms`);
+    }
   } finally {
     controller.kill();
     await Promise.race([controller.wait().catch(() => undefined), new Promise((r) => setTimeout(r, 30_000))]);
@@ -114,6 +134,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  console.log(`phase 1 (floor): the same clients and writer against a bare ws server (floor-server.child.ts), ${cfg.rate} changes/s for ${cfg.seconds} s`);
+  const floor = await startFloor();
+  try {
+    const f1 = await modelClientsPhase({ url: '', wsUrl: floor.wsUrl, token: '', models, cfg, bench, eld, server: { kind: 'floor', child: floor.child } });
+    results.floor = f1;
+    printLoad(f1);
+  } finally {
+    await floor.child.stop();
+  }
+
+  if (onlyLoad) return;
   if (await reachable(NATS)) {
     console.log(`phase 3 (peer): core NATS at ${NATS}, ${cfg.clients} subscriber connections, ${cfg.rate} msgs/s for ${cfg.seconds} s`);
     try {

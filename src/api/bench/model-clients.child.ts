@@ -13,6 +13,7 @@ let recording = false;
 let deltas = 0;
 let batches = 0;
 let recordStart = 0;
+let cpuStart = process.cpuUsage();
 const eld = monitorEventLoopDelay({ resolution: 5 });
 eld.enable();
 
@@ -27,12 +28,13 @@ const send = childChannel(async (m: Message) => {
       batches = 0;
       eld.reset();
       recordStart = wallNow();
+      cpuStart = process.cpuUsage();
       recording = true;
       send({ type: 'recording' });
       break;
     case 'stats':
       recording = false;
-      send({ type: 'stats', latencies: latencies.toArray(), deltas, batches, windowMs: wallNow() - recordStart, eldP99Ms: eld.percentile(99) / 1e6 });
+      send({ type: 'stats', latencies: latencies.toArray(), deltas, batches, windowMs: wallNow() - recordStart, eldP99Ms: eld.percentile(99) / 1e6, cpuMs: cpuMsSince(cpuStart) });
       break;
     case 'close':
       for (const c of clients) c.terminate();
@@ -76,4 +78,10 @@ function onBatch(at: number, ds: Array<[string, string, Record<string, unknown>]
     const t = d[2]?.t;
     if (typeof t === 'number') latencies.add(at - t);
   }
+}
+
+/** CPU time (user + system, ms) this process used since `start`. */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
 }

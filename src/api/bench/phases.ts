@@ -20,6 +20,8 @@ export interface LoadConfig {
   entitiesPerModel: number;
   trials: number;
   concurrency: number;
+  /** The write path of the committed changes: Entities.Update over RPC, or REST PUT. */
+  writeVia: 'rpc' | 'rest';
 }
 
 /** Splits n items over k children: child c gets indexes c, c+k, c+2k, … */
@@ -41,20 +43,43 @@ function sum(ms: Message[], key: string): number {
 }
 
 /** Merges recorded latencies and delivery counts of children answering 'stats'. */
-async function collectStats(children: Child[], activeMs: number): Promise<{ latency: Summary; delivered: number; perSecond: number; clientEldP99Ms: number }> {
+async function collectStats(children: Child[], activeMs: number): Promise<{ latency: Summary; delivered: number; perSecond: number; clientEldP99Ms: number; clientCpuMs: number }> {
   children.forEach((ch) => ch.send({ type: 'stats' }));
   const rs = await Promise.all(children.map((ch) => ch.next('stats', 2 * MIN)));
   const all: number[] = [];
   for (const r of rs) for (const x of r.latencies as number[]) all.push(x);
   const delivered = sum(rs, 'deltas');
-  return { latency: summarize(all), delivered, perSecond: Math.round(delivered / (activeMs / 1000)), clientEldP99Ms: r2(Math.max(...rs.map((r) => Number(r.eldP99Ms)))) };
+  return { latency: summarize(all), delivered, perSecond: Math.round(delivered / (activeMs / 1000)), clientEldP99Ms: r2(Math.max(...rs.map((r) => Number(r.eldP99Ms)))), clientCpuMs: r2(sum(rs, 'cpuMs')) };
+}
+
+/**
+ * Where phase 1 runs: the controller hosted by this process (memory and CPU measured here), or
+ * the floor server child (its CPU asked over IPC; no memory figures).
+ */
+export type Server = { kind: 'controller' } | { kind: 'floor'; child: Child };
+
+async function serverCpu(server: Server, reset: boolean): Promise<number> {
+  if (server.kind === 'controller') return 0;
+  server.child.send({ type: reset ? 'cpu-reset' : 'cpu' });
+  const m = await server.child.next(reset ? 'cpu-reset' : 'cpu', MIN);
+  return Number(m.cpuMs ?? 0);
+}
+
+/** Starts the floor server (floor-server.child.ts); resolves with it and its ws:// URL. */
+export async function startFloor(): Promise<{ child: Child; wsUrl: string }> {
+  const child = spawnChild('floor-server', script('floor-server.child.ts'));
+  child.send({ type: 'start' });
+  const m = await child.next('started', MIN);
+  return { child, wsUrl: String(m.url) };
 }
 
 /** Phases 2 and 3: model clients (memory per connection), then committed changes → clients. */
 export async function modelClientsPhase(o: {
   url: string; wsUrl: string; token: string; models: string[]; cfg: LoadConfig; bench: { user: string; password: string }; eld: ReturnType<typeof monitorEventLoopDelay>;
+  server?: Server;
 }): Promise<Record<string, unknown>> {
   const { cfg, models } = o;
+  const server = o.server ?? { kind: 'controller' };
   const before = await settledMemory();
   const children = Array.from({ length: cfg.processes }, (_, c) => spawnChild(`model-clients-${c}`, script('model-clients.child.ts')));
   const writer = spawnChild('writer', script('writer.child.ts'));
@@ -74,31 +99,55 @@ export async function modelClientsPhase(o: {
       externalBytesPerConnection: Math.round((after.external - before.external) / n),
       rssMiB: r2(after.rss / 2 ** 20),
     };
-    console.log(`  controller: ${memory.rssBytesPerConnection} B RSS / connection, ${memory.heapBytesPerConnection} B heap / connection (RSS ${memory.rssMiB} MiB)`);
+    if (server.kind === 'controller') console.log(`  controller: ${memory.rssBytesPerConnection} B RSS / connection, ${memory.heapBytesPerConnection} B heap / connection (RSS ${memory.rssMiB} MiB)`);
 
+    const via = server.kind === 'floor' ? 'rpc' : cfg.writeVia;
+    writer.send({ type: 'prepare', via, url: o.url, wsUrl: o.wsUrl, token: o.token, user: o.bench.user, password: o.bench.password, models });
+    const prepared = await writer.next('prepared', 10 * MIN);
+    console.log(`  writer ready (${via === 'rest' ? 'REST PUT, 32 keep-alive sockets' : `Entities.Update, one connection per model`}) in ${(Number(prepared.ms) / 1000).toFixed(1)} s`);
     children.forEach((ch) => ch.send({ type: 'record' }));
     await Promise.all(children.map((ch) => ch.next('recording', MIN)));
     o.eld.reset();
     let peakRss = 0;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
-    writer.send({ type: 'write', url: o.url, token: o.token, models, rate: cfg.rate, seconds: cfg.seconds, entitiesPerModel: cfg.entitiesPerModel, maxInFlight: 256 });
+    const cpu0 = process.cpuUsage();
+    await serverCpu(server, true);
+    writer.send({ type: 'write', models, rate: cfg.rate, seconds: cfg.seconds, entitiesPerModel: cfg.entitiesPerModel, maxInFlight: 256 });
     const written = await writer.next('written', cfg.seconds * 1000 + 2 * MIN);
     await sleep(1000); // let the last deltas arrive
+    const own = process.cpuUsage(cpu0);
+    const serverMs = server.kind === 'controller' ? (own.user + own.system) / 1000 : await serverCpu(server, false);
     const eldMs = { p50: r2(o.eld.percentile(50) / 1e6), p99: r2(o.eld.percentile(99) / 1e6), max: r2(o.eld.max / 1e6) };
     clearInterval(rssTimer);
     const stats = await collectStats(children, Number(written.issuingMs));
     const load = {
       rateTarget: cfg.rate, seconds: cfg.seconds, committed: written.ok, writeFailed: written.failed, writeFirstError: written.firstError,
-      committedPerSecond: Math.round(Number(written.achievedPerSecond)), restPutMs: written.putMs,
+      committedPerSecond: Math.round(Number(written.achievedPerSecond)), writeVia: written.via, writeMs: written.writeMs,
       latencyMs: stats.latency, deltasDelivered: stats.delivered, deltasPerSecond: stats.perSecond,
       eventLoopDelayMs: eldMs, clientEventLoopDelayP99Ms: stats.clientEldP99Ms, peakRssMiB: r2(peakRss / 2 ** 20),
+      cpu: cpuShares({ controllerMs: serverMs, clientsMs: stats.clientCpuMs, writerMs: Number(written.cpuMs) }, Number(written.ok), stats.delivered),
     };
-    return { connect: { ...conn, clientsPerSecond: Math.round(conn.ok / (conn.ms / 1000)) }, memory, load };
+    return { server: server.kind, connect: { ...conn, clientsPerSecond: Math.round(conn.ok / (conn.ms / 1000)) }, ...(server.kind === 'controller' ? { memory } : {}), load };
   } finally {
     children.forEach((ch) => ch.send({ type: 'close' }));
     await Promise.allSettled(children.map((ch) => ch.next('closed', MIN)));
     await Promise.allSettled([...children, writer].map((ch) => ch.stop()));
   }
+}
+
+/**
+ * Where the CPU went during the write window (ms, and cores = ms / window): the controller (this
+ * process), the model-client processes and the writer, with the controller's cost per commit and
+ * per delivered delta when everything it did is charged to one or the other.
+ */
+function cpuShares(ms: { controllerMs: number; clientsMs: number; writerMs: number }, commits: number, deltas: number): Record<string, number> {
+  return {
+    controllerMs: r2(ms.controllerMs), clientsMs: r2(ms.clientsMs), writerMs: r2(ms.writerMs),
+    controllerUsPerDelta: r2((ms.controllerMs * 1000) / Math.max(1, deltas)),
+    controllerUsPerCommit: r2((ms.controllerMs * 1000) / Math.max(1, commits)),
+    clientsUsPerDelta: r2((ms.clientsMs * 1000) / Math.max(1, deltas)),
+    writerUsPerCommit: r2((ms.writerMs * 1000) / Math.max(1, commits)),
+  };
 }
 
 /** Phase 4: one change seen by every controller-wide watcher; `trials` changes, 1 s or more apart. */

@@ -3,6 +3,7 @@
 import type { EntityId } from '../../core/index.js';
 import { ModelwatchError, validateModelUUID } from '../../core/index.js';
 import type { UserAdmin } from '../auth/user-admin.js';
+import { cachedModelAccess } from '../facades/index.js';
 import type { ControllerServices, Identity, ModelAccess } from '../services.js';
 
 const RANK: Readonly<Record<ModelAccess | '', number>> = Object.freeze({ '': 0, read: 1, write: 2, admin: 3 });
@@ -20,11 +21,13 @@ export function checkModelUUID(v: string): string {
 
 /**
  * Requires `need` on a model, then that the model exists. Access is checked first, so a model the
- * caller cannot read answers 403 whether or not it exists (existence is not revealed).
+ * caller cannot read answers 403 whether or not it exists (existence is not revealed). The access
+ * lookup is the one the RPC facades share (cachedModelAccess): a grant applies at once, a
+ * revocation within ACCESS_CACHE_MS.
  * @throws PermissionDenied (403), NotFound (404) `model "<uuid>" not found`.
  */
 export async function requireModel(services: ControllerServices, identity: Identity, modelUUID: string, need: ModelAccess): Promise<ModelAccess> {
-  const have = await services.auth.modelAccess(identity, modelUUID);
+  const have = await cachedModelAccess(services, identity, modelUUID);
   if (have === '' || RANK[have] < RANK[need]) throw permissionDenied();
   const model = await services.state.get({ kind: 'model', modelUUID, id: modelUUID });
   if (model === undefined) throw new ModelwatchError('NotFound', `model "${modelUUID}" not found`);

@@ -62,21 +62,22 @@ export class RouteTable {
 
 function matchSegments(pattern: readonly string[], raw: readonly string[]): Record<string, string> | undefined {
   if (pattern.length !== raw.length) return undefined;
+  // Literals first: a pattern that does not match decodes nothing (so a bad escape is only reported
+  // for the shape that has it).
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i] as string;
+    if (p.startsWith('{') ? raw[i] === '' : p !== raw[i]) return undefined;
+  }
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i] as string;
-    const r = raw[i] as string;
-    if (p.startsWith('{')) {
-      if (r === '') return undefined;
-      params[p.slice(1, -1)] = decodeSegment(r);
-    } else if (p !== r) {
-      return undefined;
-    }
+    if (p.startsWith('{')) params[p.slice(1, -1)] = decodeSegment(raw[i] as string);
   }
   return params;
 }
 
 function decodeSegment(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {

@@ -14,7 +14,7 @@ import { dispatch, requestLabels } from './dispatch.js';
 import { decodeRequest, encodeError, encodeResult, scanRequestId } from './envelope.js';
 import type { RpcRequest } from './envelope.js';
 import { Keepalive } from './keepalive.js';
-import { rpcMetricsFor } from './metrics.js';
+import { requestMetricsFor, rpcMetricsFor } from './metrics.js';
 import type { RpcMetrics } from './metrics.js';
 import { RpcError, rpcErrors, toRpcError } from './rpc-error.js';
 
@@ -241,8 +241,9 @@ class ServedConnection implements RpcConnection, FacadeContext {
     } finally {
       this.#inFlight--;
     }
-    this.#metrics.requests.inc({ ...labels, outcome });
-    this.#metrics.latency.observe(labels, (this.services.clock.now() - started) / 1000);
+    const metrics = requestMetricsFor(this.#metrics, labels);
+    metrics.outcome(outcome).inc();
+    metrics.latency.observe((this.services.clock.now() - started) / 1000);
     this.#send(frame);
     if (this.#closeAfterAnswer) this.#serverClose(1008, 'too many failed logins', 'failed-logins');
   }
