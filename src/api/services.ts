@@ -41,6 +41,12 @@ export interface AuthService {
   resolveToken(token: string): Promise<Identity | undefined>;
   /** Diagnostics: tracked limiter keys, live tokens. */
   report(): Record<string, unknown>;
+  /**
+   * A number that changes whenever this service changes anyone's access (grants, revocations,
+   * controller access, user and model removal): cached access answers older than it are stale.
+   * Optional for services that cache nothing of their own.
+   */
+  accessEpoch?(): number;
 }
 
 /** What presence offers the API: the batcher for agents' pingers and shared per-model watchers. */

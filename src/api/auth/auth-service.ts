@@ -58,6 +58,7 @@ class ControllerAuth implements AuthService {
   #succeeded = 0;
   #failed = 0;
   #lockedOut = 0;
+  #accessEpoch = 0;
 
   constructor(config: AuthServiceConfig) {
     const c = (typeof config === 'object' ? config : {}) as Partial<AuthServiceConfig>;
@@ -73,7 +74,9 @@ class ControllerAuth implements AuthService {
     this.#limiter = new LoginLimiter(this.#clock, this.#limits);
     this.#gate = new VerifyGate(this.#limits.maxConcurrentVerifications, this.#limits.maxQueuedVerifications);
     this.#tokens = new TokenStore(this.#clock, this.#limits.tokenTtlMs, this.#limits.maxTokens);
-    this.admin = new UserAdministration(this.#users, this.#clock, this.#tokens);
+    this.admin = new UserAdministration(this.#users, this.#clock, this.#tokens, () => {
+      this.#accessEpoch++;
+    });
   }
 
   async login(attempt: LoginAttempt): Promise<Identity> {
@@ -135,6 +138,10 @@ class ControllerAuth implements AuthService {
 
   resolveToken(token: string): Promise<Identity | undefined> {
     return Promise.resolve(typeof token === 'string' && token !== '' ? this.#tokens.resolve(token) : undefined);
+  }
+
+  accessEpoch(): number {
+    return this.#accessEpoch;
   }
 
   report(): Record<string, unknown> {

@@ -66,11 +66,14 @@ export class UserAdministration implements UserAdmin {
   readonly #users: UserStore;
   readonly #clock: Clock;
   readonly #tokens: TokenStore;
+  /** Called after every change of someone's access (so cached access answers are dropped). */
+  readonly #accessChanged: () => void;
 
-  constructor(users: UserStore, clock: Clock, tokens: TokenStore) {
+  constructor(users: UserStore, clock: Clock, tokens: TokenStore, accessChanged: () => void = () => undefined) {
     this.#users = users;
     this.#clock = clock;
     this.#tokens = tokens;
+    this.#accessChanged = accessChanged;
   }
 
   async addUser(user: NewUser): Promise<UserView> {
@@ -97,6 +100,7 @@ export class UserAdministration implements UserAdmin {
     const u = await this.#existing(name);
     if (u.controllerAccess === 'superuser') await this.#keepOneSuperuser(name, 'remove');
     await this.#users.removeUser(name);
+    this.#accessChanged();
     this.#tokens.revokeTag(`user-${name}`);
   }
 
@@ -113,6 +117,7 @@ export class UserAdministration implements UserAdmin {
     const u = await this.#existing(name);
     if (u.controllerAccess === 'superuser' && access !== 'superuser') await this.#keepOneSuperuser(name, 'demote');
     await this.#users.updateUser(name, { controllerAccess: access });
+    this.#accessChanged();
   }
 
   async grant(user: string, modelUUID: string, access: ModelAccess): Promise<void> {
@@ -120,14 +125,15 @@ export class UserAdministration implements UserAdmin {
     validateModelAccess(access);
     await this.#existing(user);
     await this.#users.setModelAccess(user, modelUUID, access);
+    this.#accessChanged();
   }
 
   async revoke(user: string, modelUUID: string): Promise<void> {
     validateModelUUID(modelUUID, 'model UUID');
     await this.#existing(user);
-    if (!(await this.#users.removeModelAccess(user, modelUUID))) {
-      throw new ModelwatchError('NotFound', `user "${user}" has no access to model "${modelUUID}"`);
-    }
+    const removed = await this.#users.removeModelAccess(user, modelUUID);
+    this.#accessChanged();
+    if (!removed) throw new ModelwatchError('NotFound', `user "${user}" has no access to model "${modelUUID}"`);
   }
 
   async listUsers(): Promise<UserView[]> {
@@ -162,6 +168,7 @@ export class UserAdministration implements UserAdmin {
   async forgetModel(modelUUID: string): Promise<void> {
     validateModelUUID(modelUUID, 'model UUID');
     await this.#users.forgetModel(modelUUID);
+    this.#accessChanged();
   }
 
   async ensureAdmin(password?: string): Promise<{ name: string; password: string } | undefined> {

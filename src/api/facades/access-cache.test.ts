@@ -62,6 +62,22 @@ describe('model access cache', () => {
     c.close();
   });
 
+  it('a revocation made through the auth service applies at once, inside the cache bound', async () => {
+    h.clock.advance(ACCESS_CACHE_MS);
+    const c = await loggedIn(h, M1, 'user-writer', pw('writer'));
+    expect(await c.call('Entities', 'List', { version: 1, params: {} })).toMatchObject({ response: {} });
+    h.auth.revoked.add(`writer/${M1}`);
+    h.auth.epoch++;
+    try {
+      expect(await c.call('Entities', 'List', { version: 1, params: {} })).toMatchObject(DENIED); // no clock advance
+    } finally {
+      h.auth.revoked.delete(`writer/${M1}`);
+      h.auth.epoch++;
+    }
+    expect(await c.call('Entities', 'List', { version: 1, params: {} })).toMatchObject({ response: {} });
+    c.close();
+  });
+
   it('a failed lookup is not reused', async () => {
     h.clock.advance(ACCESS_CACHE_MS);
     const c = await loggedIn(h, M1, 'user-reader', pw('reader'));

@@ -14,8 +14,9 @@ export class DeltaWatcher implements RpcWatcher {
   /** The first batch, already taken at WatchAll time to learn whether resume was possible. */
   #prefetched: Delta[] | undefined;
   #first = true;
-  /** The previous Next call; the next one starts after it settles (so revision() is its own). */
-  #chain: Promise<unknown> = Promise.resolve();
+  /** A Next call is running; later ones wait in #queued and start, in order, as it settles (so revision() is its own). */
+  #busy = false;
+  readonly #queued: Array<() => void> = [];
 
   private constructor(watcher: Watcher, firstIsReset: boolean, prefetched: Delta[] | undefined) {
     this.#watcher = watcher;
@@ -45,10 +46,12 @@ export class DeltaWatcher implements RpcWatcher {
   }
 
   next(): Promise<MethodResult> {
-    const run = (): Promise<MethodResult> => this.#next();
-    const p = this.#chain.then(run, run);
-    this.#chain = p.catch(() => undefined);
-    return p;
+    // The usual case, one Next at a time (a client waits for each answer), costs no extra promise.
+    if (!this.#busy) {
+      this.#busy = true;
+      return this.#next();
+    }
+    return new Promise<void>((start) => this.#queued.push(start)).then(() => this.#next());
   }
 
   stop(): Promise<void> {
@@ -56,14 +59,21 @@ export class DeltaWatcher implements RpcWatcher {
     return this.#watcher.stop();
   }
 
+  /** Runs with #busy set; hands the turn to the oldest queued call (or clears #busy) as it settles. */
   async #next(): Promise<MethodResult> {
-    const first = this.#first;
-    this.#first = false;
-    // stop() drops the prefetched batch, so a stopped watcher rejects here as usual.
-    const prefetched = first ? this.#prefetched : undefined;
-    this.#prefetched = undefined;
-    const deltas = prefetched ?? (await this.#watcher.next());
-    return encodeNextResult(this.#watcher.revision(), deltas, first && this.#firstIsReset);
+    try {
+      const first = this.#first;
+      this.#first = false;
+      // stop() drops the prefetched batch, so a stopped watcher rejects here as usual.
+      const prefetched = first ? this.#prefetched : undefined;
+      this.#prefetched = undefined;
+      const deltas = prefetched ?? (await this.#watcher.next());
+      return encodeNextResult(this.#watcher.revision(), deltas, first && this.#firstIsReset);
+    } finally {
+      const start = this.#queued.shift();
+      if (start === undefined) this.#busy = false;
+      else start(); // #busy stays set for it
+    }
   }
 }
 

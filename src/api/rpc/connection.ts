@@ -215,7 +215,7 @@ class ServedConnection implements RpcConnection, FacadeContext {
 
   /** Answers a frame that never reached dispatch (bad frame, size, quota). */
   #answerUnserved(requestId: number, err: RpcError): void {
-    this.#metrics.requests.inc({ facade: 'unknown', method: 'unknown', outcome: err.errorCode ?? 'error' });
+    requestMetricsFor(this.#metrics, { facade: 'unknown', method: 'unknown' }).outcome(err.errorCode ?? 'error').inc();
     this.#send(encodeError(requestId, err));
   }
 

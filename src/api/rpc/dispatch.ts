@@ -18,7 +18,8 @@ export async function dispatch(ctx: FacadeContext, req: RpcRequest): Promise<Met
   if (!facade.versions.includes(req.version)) throw rpcErrors.unknownVersion(req.type, req.version);
   const method = Object.prototype.hasOwnProperty.call(facade.methods, req.request) ? facade.methods[req.request] : undefined;
   if (method === undefined) throw rpcErrors.unknownMethod(req.type, req.version, req.request);
-  await checkAccess(ctx, method.access);
+  const pending = checkAccess(ctx, method.access);
+  if (pending !== undefined) await pending;
   return method.call(ctx, req);
 }
 

@@ -1,14 +1,16 @@
 // Prometheus metrics of the RPC edge (`modelwatch_api_rpc_*`), registered once per registry and
 // shared by every connection using it. Labels are bounded: unknown facades/methods read "unknown".
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
+import type { CounterCell, HistogramCell } from './hot-metrics.js';
 
 /** The metric objects one registry holds. */
 export interface RpcMetrics {
   /** Requests answered, by facade, method and outcome (`ok`, or the wire error code, or `error`). */
-  readonly requests: Counter<'facade' | 'method' | 'outcome'>;
+  readonly requests: HotCounter<'facade' | 'method' | 'outcome'>;
   /** Time from reading a request to writing its answer (a watcher Next includes its wait). */
-  readonly latency: Histogram<'facade' | 'method'>;
+  readonly latency: HotHistogram<'facade' | 'method'>;
   /** Open RPC connections by kind (model, controller). */
   readonly connections: Gauge<'kind'>;
   /** Live watchers over all RPC connections, by facade. */
@@ -21,16 +23,15 @@ const cache = new WeakMap<Registry, RpcMetrics>();
 
 /** What a served request records: its count by outcome, and its latency. */
 export interface RequestMetrics {
-  readonly latency: { observe(seconds: number): void };
-  outcome(outcome: string): { inc(): void };
+  readonly latency: HistogramCell;
+  outcome(outcome: string): CounterCell;
 }
 
 const requestChildren = new WeakMap<RpcMetrics, Map<string, RequestMetrics>>();
 
 /**
- * The labelled children of one facade/method, resolved once and reused (prom-client hashes a label
- * object on every inc/observe otherwise: a few µs on each of thousands of Next calls a second).
- * Bounded like the labels: known facades and methods, plus "unknown".
+ * The metric cells of one facade/method, resolved once and reused (see hot-metrics.ts). Bounded
+ * like the labels: known facades and methods, plus "unknown"; outcomes are wire error codes.
  */
 export function requestMetricsFor(m: RpcMetrics, labels: { facade: string; method: string }): RequestMetrics {
   let byLabel = requestChildren.get(m);
@@ -38,12 +39,12 @@ export function requestMetricsFor(m: RpcMetrics, labels: { facade: string; metho
   const key = `${labels.facade}.${labels.method}`;
   let r = byLabel.get(key);
   if (r !== undefined) return r;
-  const outcomes = new Map<string, { inc(): void }>();
+  const outcomes = new Map<string, CounterCell>();
   r = {
-    latency: m.latency.labels(labels.facade, labels.method),
+    latency: m.latency.cell(labels.facade, labels.method),
     outcome: (outcome) => {
       let c = outcomes.get(outcome);
-      if (c === undefined) outcomes.set(outcome, (c = m.requests.labels(labels.facade, labels.method, outcome)));
+      if (c === undefined) outcomes.set(outcome, (c = m.requests.cell(labels.facade, labels.method, outcome)));
       return c;
     },
   };
@@ -61,13 +62,13 @@ export function rpcMetricsFor(registry: Registry): RpcMetrics {
   if (m !== undefined) return m;
   const registers = [registry];
   m = {
-    requests: reuse(registry, 'modelwatch_api_rpc_requests_total', () => new Counter({
+    requests: reuse(registry, 'modelwatch_api_rpc_requests_total', () => new HotCounter({
       name: 'modelwatch_api_rpc_requests_total', help: 'RPC requests answered, by facade, method and outcome.',
-      labelNames: ['facade', 'method', 'outcome'] as const, registers,
+      labelNames: ['facade', 'method', 'outcome'] as const, registry,
     })),
-    latency: reuse(registry, 'modelwatch_api_rpc_request_duration_seconds', () => new Histogram({
+    latency: reuse(registry, 'modelwatch_api_rpc_request_duration_seconds', () => new HotHistogram({
       name: 'modelwatch_api_rpc_request_duration_seconds', help: 'RPC request latency (a watcher Next includes its wait).',
-      labelNames: ['facade', 'method'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30], registers,
+      labelNames: ['facade', 'method'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30], registry,
     })),
     connections: reuse(registry, 'modelwatch_api_rpc_connections', () => new Gauge({
       name: 'modelwatch_api_rpc_connections', help: 'Open WebSocket RPC connections.', labelNames: ['kind'] as const, registers,

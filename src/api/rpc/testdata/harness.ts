@@ -43,6 +43,11 @@ export class FixedAuth implements AuthService {
   readonly revoked = new Set<string>();
   /** modelAccess lookups so far. */
   modelAccessCalls = 0;
+  /** What accessEpoch() answers: a test bumps it when it changes access "through the service". */
+  epoch = 0;
+  accessEpoch(): number {
+    return this.epoch;
+  }
   login(a: LoginAttempt): Promise<Identity> {
     this.attempts.push(a);
     const tag = parseAuthTag(a.tag);
