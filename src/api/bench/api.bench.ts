@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     if (!onlyLoad) {
       await new Promise((r) => setTimeout(r, 3000));
       console.log(`phase 2: one change seen by ${cfg.watchers} controller-wide watchers (${cfg.trials} trials)`);
-      const p2 = await fanoutPhase({ url, wsUrl, token, marker: models[0] ?? '', cfg, bench });
+      const p2 = await fanoutPhase({ wsUrl, marker: models[0] ?? '', cfg, bench, server: { kind: 'controller' } });
       results.controllerWide = p2;
       console.log(`  ${String(p2.watchers)} watchers, ${String(p2.rssBytesPerConnection)} B RSS / connection; latency ${fmt(p2.latencyMs as never)}; all delivered after ${JSON.stringify(p2.allDeliveredMs)} ms`);
     }
@@ -137,9 +137,16 @@ async function main(): Promise<void> {
   console.log(`phase 1 (floor): the same clients and writer against a bare ws server (floor-server.child.ts), ${cfg.rate} changes/s for ${cfg.seconds} s`);
   const floor = await startFloor();
   try {
-    const f1 = await modelClientsPhase({ url: '', wsUrl: floor.wsUrl, token: '', models, cfg, bench, eld, server: { kind: 'floor', child: floor.child } });
+    const server = { kind: 'floor', child: floor.child } as const;
+    const f1 = await modelClientsPhase({ url: '', wsUrl: floor.wsUrl, token: '', models, cfg, bench, eld, server });
     results.floor = f1;
     printLoad(f1);
+    if (!onlyLoad) {
+      console.log(`phase 2 (floor): one change seen by ${cfg.watchers} controller-wide watchers of the floor server (${cfg.trials} trials)`);
+      const f2 = await fanoutPhase({ wsUrl: floor.wsUrl, marker: models[0] ?? '', cfg, bench, server });
+      results.floorControllerWide = f2;
+      console.log(`  ${String(f2.watchers)} watchers; latency ${fmt(f2.latencyMs as never)}; all delivered after ${JSON.stringify(f2.allDeliveredMs)} ms`);
+    }
   } finally {
     await floor.child.stop();
   }

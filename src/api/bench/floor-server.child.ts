@@ -1,6 +1,6 @@
 // The floor: the least a Node.js server must do to serve the benchmark's load over the same
 // protocol. A bare `ws` server (no state store, no auth, no multiwatcher, no metrics) that answers
-// Admin.Login and Client.WatchAll, keeps per watcher a queue of encoded deltas, answers a parked
+// Admin.Login, Client.WatchAll and Controller.WatchAllModels, keeps per watcher a queue of encoded deltas, answers a parked
 // AllWatcher.Next as soon as its model changes, and applies Entities.Update in memory. Running the
 // same clients and writer against it in the same run measures what any Node implementation pays
 // per delivered delta (WebSocket framing, JSON, one write syscall per frame) on this machine.
@@ -64,15 +64,17 @@ function serve(ws: WebSocket, model: string): void {
       case 'Admin.Login':
         answer(ws, id, '{}');
         return;
-      case 'Client.WatchAll': {
+      case 'Client.WatchAll':
+      case 'Controller.WatchAllModels': {
         watcher = { ws, queue: [], parked: 0, first: true };
-        let set = byModel.get(model);
+        let set = byModel.get(model); // '' for a controller connection: every model's changes
         if (set === undefined) byModel.set(model, (set = new Set()));
         set.add(watcher);
         answer(ws, id, '{"watcher-id":"1"}');
         return;
       }
       case 'AllWatcher.Next':
+      case 'AllModelWatcher.Next':
         if (watcher === undefined) return;
         watcher.parked = id;
         flush(watcher);
@@ -80,7 +82,7 @@ function serve(ws: WebSocket, model: string): void {
       case 'Entities.Update': {
         revision++;
         const deltas = (req.params?.entities ?? []).map((e) => JSON.stringify(['machine', 'change', e.entity]));
-        for (const w of byModel.get(model) ?? []) {
+        for (const w of [...(byModel.get(model) ?? []), ...(byModel.get('') ?? [])]) {
           w.queue.push(...deltas);
           flush(w);
         }

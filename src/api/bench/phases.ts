@@ -4,7 +4,8 @@ import type { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { spawnChild } from './ipc.js';
 import type { Child, Message } from './ipc.js';
-import { rest, settledMemory, sleep } from './setup.js';
+import { BenchRpcClient } from './rpc-client.js';
+import { settledMemory, sleep } from './setup.js';
 import { r2, summarize, wallNow } from './stats.js';
 import type { Summary } from './stats.js';
 
@@ -151,10 +152,17 @@ function cpuShares(ms: { controllerMs: number; clientsMs: number; writerMs: numb
 }
 
 /** Phase 4: one change seen by every controller-wide watcher; `trials` changes, 1 s or more apart. */
-export async function fanoutPhase(o: { url: string; wsUrl: string; token: string; marker: string; cfg: LoadConfig; bench: { user: string; password: string } }): Promise<Record<string, unknown>> {
+export async function fanoutPhase(o: { wsUrl: string; marker: string; cfg: LoadConfig; bench: { user: string; password: string }; server: Server }): Promise<Record<string, unknown>> {
   const { cfg } = o;
-  const markerPath = `/v1/models/${o.marker}/entities/machine/marker`;
-  const since = Number((await rest(o.url, 'PUT', markerPath, { token: o.token }, { marker: 0, t: 0 })).revision);
+  // The marker is written through Entities.Update on the marker model's connection (so the same
+  // phase runs against the floor server, which has no REST).
+  const writer = await BenchRpcClient.open(`${o.wsUrl}/model/${o.marker}/api`, 60_000);
+  await writer.login(o.bench.user, o.bench.password);
+  const mark = async (fields: { marker: number; t: number }): Promise<number> => {
+    const r = await writer.call('Entities', 1, 'Update', { params: { entities: [{ kind: 'machine', entity: { 'model-uuid': o.marker, id: 'marker', ...fields } }] } });
+    return Number(r.revision);
+  };
+  const since = await mark({ marker: 0, t: 0 });
   const before = await settledMemory();
   const children = Array.from({ length: cfg.processes }, (_, c) => spawnChild(`controller-watchers-${c}`, script('controller-watchers.child.ts')));
   try {
@@ -165,11 +173,11 @@ export async function fanoutPhase(o: { url: string; wsUrl: string; token: string
     console.log(`  ${conn.ok} controller-wide watchers connected in ${(conn.ms / 1000).toFixed(1)} s (${conn.failed} failed${conn.firstError === null ? '' : `: ${conn.firstError}`})`);
     await sleep(2000);
     const after = await settledMemory();
-    const rssBytesPerConnection = Math.round((after.rss - before.rss) / Math.max(1, conn.ok));
+    const rssBytesPerConnection = o.server.kind === 'controller' ? Math.round((after.rss - before.rss) / Math.max(1, conn.ok)) : null;
     const trials: Array<Summary & { seen: number }> = [];
     const all: number[] = [];
     for (let k = 1; k <= cfg.trials; k++) {
-      await rest(o.url, 'PUT', markerPath, { token: o.token }, { marker: k, t: wallNow() });
+      await mark({ marker: k, t: wallNow() });
       const deadline = Date.now() + 20_000;
       let lat: number[] = [];
       do {
@@ -182,8 +190,9 @@ export async function fanoutPhase(o: { url: string; wsUrl: string; token: string
       all.push(...lat);
       await sleep(750);
     }
-    return { watchers: conn.ok, connect: conn, rssBytesPerConnection, trials, latencyMs: summarize(all), allDeliveredMs: trials.map((t) => t.max) };
+    return { server: o.server.kind, watchers: conn.ok, connect: conn, rssBytesPerConnection, trials, latencyMs: summarize(all), allDeliveredMs: trials.map((t) => t.max) };
   } finally {
+    writer.terminate();
     children.forEach((ch) => ch.send({ type: 'close' }));
     await Promise.allSettled(children.map((ch) => ch.next('closed', MIN)));
     await Promise.allSettled(children.map((ch) => ch.stop()));

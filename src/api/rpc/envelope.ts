@@ -28,6 +28,16 @@ export function getKey(obj: Record<string, unknown>, key: string): unknown {
   return undefined;
 }
 
+/** getKey with the exact-case own key read directly first (the case of every client we know). */
+function field(obj: Record<string, unknown>, key: string): unknown {
+  const v = obj[key];
+  return v !== undefined && Object.prototype.hasOwnProperty.call(obj, key) ? v : getKey(obj, key);
+}
+
+function invalid(requestId: number, detail: string): Decoded {
+  return { ok: false, requestId, error: rpcErrors.invalidRequest(detail) };
+}
+
 /** Decodes one text frame already within the size limit. Never throws. */
 export function decodeRequest(text: string): Decoded {
   let json: unknown;
@@ -40,21 +50,18 @@ export function decodeRequest(text: string): Decoded {
     return { ok: false, requestId: 0, error: rpcErrors.malformedRequest('a request must be a JSON object') };
   }
   const o = json as Record<string, unknown>;
-  const rid = getKey(o, 'request-id');
-  if (typeof rid !== 'number' || !Number.isSafeInteger(rid) || rid <= 0) {
-    return { ok: false, requestId: 0, error: rpcErrors.invalidRequest('request-id must be a positive integer') };
-  }
-  const fail = (detail: string): Decoded => ({ ok: false, requestId: rid, error: rpcErrors.invalidRequest(detail) });
-  const type = getKey(o, 'type');
-  if (typeof type !== 'string' || type === '') return fail('type must be a non-empty string');
-  const request = getKey(o, 'request');
-  if (typeof request !== 'string' || request === '') return fail('request must be a non-empty string');
-  const version = getKey(o, 'version') ?? 0;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return fail('version must be a non-negative integer');
-  const id = getKey(o, 'id') ?? '';
-  if (typeof id !== 'string') return fail('id must be a string');
-  const rawParams = getKey(o, 'params') ?? {}; // absent or null means {}
-  if (typeof rawParams !== 'object' || Array.isArray(rawParams)) return fail('params must be an object');
+  const rid = field(o, 'request-id');
+  if (typeof rid !== 'number' || !Number.isSafeInteger(rid) || rid <= 0) return invalid(0, 'request-id must be a positive integer');
+  const type = field(o, 'type');
+  if (typeof type !== 'string' || type === '') return invalid(rid, 'type must be a non-empty string');
+  const request = field(o, 'request');
+  if (typeof request !== 'string' || request === '') return invalid(rid, 'request must be a non-empty string');
+  const version = field(o, 'version') ?? 0;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return invalid(rid, 'version must be a non-negative integer');
+  const id = field(o, 'id') ?? '';
+  if (typeof id !== 'string') return invalid(rid, 'id must be a string');
+  const rawParams = field(o, 'params') ?? {}; // absent or null means {}
+  if (typeof rawParams !== 'object' || Array.isArray(rawParams)) return invalid(rid, 'params must be an object');
   const params = rawParams as Record<string, unknown>;
   return { ok: true, request: { requestId: rid, type, version, id, request, params } };
 }
