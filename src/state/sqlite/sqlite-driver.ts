@@ -9,6 +9,7 @@ import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDr
 import type { StateLimits } from '../limits.js';
 import type { WritePlan } from '../plan.js';
 import { META } from '../schema/migrations.js';
+import { WalCheckpointer } from './checkpointer.js';
 import { migrateSqlite } from './migrate.js';
 import type { UserStore } from '../users/index.js';
 import { SqliteUserStore } from '../users/index.js';
@@ -33,6 +34,8 @@ export class SqliteDriver implements StateDriver {
     'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
     Statement
   >;
+  /** Background WAL checkpoints; undefined for ':memory:' (no WAL). */
+  readonly #checkpointer: WalCheckpointer | undefined;
   #closed = false;
   #users: UserStore | undefined;
   #presence: SqlitePresenceStore | undefined;
@@ -69,12 +72,25 @@ export class SqliteDriver implements StateDriver {
     };
     const txn = db.transaction((plan: WritePlan, atMs: number) => this.#writeSync(plan, atMs));
     this.#write = (plan, atMs) => txn.immediate(plan, atMs);
+    this.#checkpointer =
+      config.path === ':memory:'
+        ? undefined
+        : new WalCheckpointer({
+            path: config.path,
+            db,
+            logger: config.logger,
+            framesPerCheckpoint: config.limits.sqliteCheckpointFrames,
+            busyTimeoutMs: config.limits.sqliteBusyTimeoutMs,
+          });
   }
 
   write(plan: WritePlan, atMs: number): Promise<WriteResult> {
     this.#checkOpen();
     const result = this.#write(plan, atMs);
-    if (result.changes.length > 0) this.#doorbell.ring({ rev: result.rev, changes: result.changes });
+    if (result.changes.length > 0) {
+      this.#checkpointer?.committed(result.changes.length);
+      this.#doorbell.ring({ rev: result.rev, changes: result.changes });
+    }
     return Promise.resolve(result);
   }
 
@@ -195,19 +211,18 @@ export class SqliteDriver implements StateDriver {
   }
 
   report(): Record<string, unknown> {
-    return { backend: this.backend, subscribers: this.#doorbell.size };
+    return { backend: this.backend, subscribers: this.#doorbell.size, ...this.#checkpointer?.report() };
   }
 
   userStore(): UserStore {
     return (this.#users ??= new SqliteUserStore(this.#db));
   }
 
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#db.close();
-    }
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#checkpointer?.close(); // before the writer's connection, whose close checkpoints the rest
+    this.#db.close();
   }
 
   #metaValue(key: string): number {
