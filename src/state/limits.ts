@@ -22,8 +22,17 @@ export interface StateLimits {
   notifyCoalesceMs: number;
   /** SQLite busy timeout (ms): how long a writer waits for another connection's lock. */
   sqliteBusyTimeoutMs: number;
+  /**
+   * WAL frames (estimated: change rows plus commits) between background checkpoints. 4,000 pages of
+   * 4 KiB: a WAL of about 16 MiB, copied by the checkpoint worker a few times a second at full rate.
+   */
+  sqliteCheckpointFrames: number;
   /** PostgreSQL pool size for writes (asynchronous commit) and for reads/barriers. */
   pgPoolSize: number;
+  /** Most applies one PostgreSQL write statement carries (group commit, postgres/write-batcher.ts). */
+  pgBatchPlans: number;
+  /** Most entities one batched statement writes, unless a single apply alone has more. */
+  pgBatchRows: number;
   /** Retries of a PostgreSQL write aborted by a deadlock or serialization failure. */
   pgWriteRetries: number;
 }
@@ -39,6 +48,9 @@ export const DEFAULT_LIMITS: Readonly<StateLimits> = Object.freeze({
   retryMaxMs: 5_000,
   notifyCoalesceMs: 10,
   sqliteBusyTimeoutMs: 5_000,
+  sqliteCheckpointFrames: 4_000,
   pgPoolSize: 8,
+  pgBatchPlans: 64,
+  pgBatchRows: 5_000,
   pgWriteRetries: 10,
 });

@@ -37,7 +37,8 @@ export class FlushBarrier {
 
   #start(): Promise<void> {
     this.#count++;
-    const p = this.#pool.query("SELECT pg_logical_emit_message(true, 'modelwatch', '')").then(() => undefined);
+    // Named: parsed and planned once per connection, not per barrier.
+    const p = this.#pool.query({ name: 'mw_state_barrier', text: "SELECT pg_logical_emit_message(true, 'modelwatch', '')" }).then(() => undefined);
     this.#inFlight = p;
     const clear = (): void => {
       if (this.#inFlight === p) this.#inFlight = undefined;

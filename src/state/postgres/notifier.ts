@@ -69,7 +69,7 @@ export class Notifier {
     this.#sending = true;
     this.#lastSentAt = this.#clock.now();
     try {
-      await this.#pool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(rev)]);
+      await this.#pool.query({ name: 'mw_state_notify', text: 'SELECT pg_notify($1, $2)', values: [CHANGES_CHANNEL, String(rev)] });
       this.#sent++;
     } catch (err) {
       this.#logger.warn('state NOTIFY failed; readers will poll', { rev, error: errorMessage(err) });

@@ -6,16 +6,19 @@
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import type { Clock, EntityId, EntityInfo, Logger } from '../../core/index.js';
-import { ModelwatchError, errorMessage } from '../../core/index.js';
+import { ModelwatchError, entityKey, errorMessage } from '../../core/index.js';
 import { Doorbell } from '../doorbell.js';
 import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
 import type { StateLimits } from '../limits.js';
-import type { WritePlan } from '../plan.js';
+import { compareStored } from '../plan.js';
+import type { PlannedSet, WritePlan } from '../plan.js';
 import { FlushBarrier } from './flush-barrier.js';
 import { ChangeListener } from './listener.js';
 import { migratePostgres } from './migrate.js';
 import { Notifier } from './notifier.js';
 import * as sql from './sql.js';
+import { WriteBatcher } from './write-batcher.js';
+import type { QueuedWrite } from './write-batcher.js';
 import type { UserStore } from '../users/index.js';
 import { PostgresUserStore } from '../users/index.js';
 import { PostgresPresenceStore } from '../presence/index.js';
@@ -42,6 +45,7 @@ export class PostgresDriver implements StateDriver {
   readonly #notifier: Notifier;
   readonly #listener: ChangeListener;
   readonly #doorbell: Doorbell;
+  readonly #batcher: WriteBatcher<WriteResult>;
   /** Every revision at or below this is known to be durable (a barrier completed after it was seen). */
   #durableRev = 0;
   #retries = 0;
@@ -70,6 +74,14 @@ export class PostgresDriver implements StateDriver {
       onRing: (ring) => this.#doorbell.ring(ring),
       onReconnect: config.onReconnect,
     });
+    this.#batcher = new WriteBatcher<WriteResult>({
+      execute: (batch) => this.#execute(batch),
+      settle: (results) => this.#settle(results),
+      // A statement that failed on a live connection had no effect (it is one autocommit statement).
+      hadNoEffect: (err) => !isConnectionLoss(err),
+      maxPlans: config.limits.pgBatchPlans,
+      maxRows: config.limits.pgBatchRows,
+    });
   }
 
   /** Connects, migrates and returns a ready driver. */
@@ -89,26 +101,38 @@ export class PostgresDriver implements StateDriver {
     }
   }
 
-  async write(plan: WritePlan, atMs: number): Promise<WriteResult> {
+  write(plan: WritePlan, atMs: number): Promise<WriteResult> {
     this.#checkOpen();
-    const params = writeParams(plan, atMs);
+    return this.#batcher.write(plan, atMs);
+  }
+
+  /** One statement for the batch, retried while it fails without effect on a deadlock. */
+  async #execute(batch: readonly QueuedWrite[]): Promise<WriteResult[]> {
+    const params = writeParams(batch);
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await this.#writes.query<ChangeRow>({ name: 'mw_state_write', text: sql.WRITE_SQL, values: params, rowMode: 'array' });
-        if (res.rows.length === 0) return { rev: await this.revision(), changes: [] };
-        const changes = res.rows.map((r) => toChange(r, atMs));
-        const rev = (changes[0] as StoredChange).rev;
-        await this.#flush();
-        this.#durableRev = Math.max(this.#durableRev, rev);
-        this.#notifier.committed(rev);
-        this.#doorbell.ring({ rev });
-        return { rev, changes };
+        return splitByPlan(batch, res.rows);
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (typeof code !== 'string' || !sql.RETRYABLE_SQLSTATES.has(code) || attempt >= this.#config.limits.pgWriteRetries) throw err;
         this.#retries++;
       }
     }
+  }
+
+  /** Committed results become durable (one barrier per batch) and are announced; no-ops get the current revision. */
+  async #settle(results: WriteResult[]): Promise<WriteResult[]> {
+    const rev = results.reduce((max, r) => (r.changes.length > 0 ? Math.max(max, r.rev) : max), 0);
+    if (rev > 0) {
+      await this.#flush();
+      this.#durableRev = Math.max(this.#durableRev, rev);
+      this.#notifier.committed(rev);
+      this.#doorbell.ring({ rev });
+    }
+    if (results.every((r) => r.changes.length > 0)) return results;
+    const current = await this.revision();
+    return results.map((r) => (r.changes.length > 0 ? r : { rev: current, changes: [] }));
   }
 
   async revision(): Promise<number> {
@@ -229,6 +253,7 @@ export class PostgresDriver implements StateDriver {
       barriers: this.#barrier.count,
       notifies: this.#notifier.sent,
       'write-retries': this.#retries,
+      ...this.#batcher.report(),
       listener: this.#listener.report(),
     };
   }
@@ -290,14 +315,16 @@ export class PostgresDriver implements StateDriver {
 }
 
 /**
- * Pool config whose sessions commit asynchronously. pg lets a connection string's `options` override
+ * Pool config whose sessions commit asynchronously and always use the write's generic plan. pg lets a connection string's `options` override
  * the config's, so a URL that sets options (e.g. search_path) gets ours appended instead.
  */
 function withAsyncCommit(url: string, max: number): PoolConfig {
   const u = new URL(url);
   const own = u.searchParams.get('options');
   u.searchParams.delete('options');
-  return { connectionString: u.toString(), max, options: `${own === null ? '' : `${own} `}-c synchronous_commit=off` };
+  // A generic plan for the one write statement: planning its CTE per call cost more than running it.
+  const ours = '-c synchronous_commit=off -c plan_cache_mode=force_generic_plan';
+  return { connectionString: u.toString(), max, options: `${own === null ? '' : `${own} `}${ours}` };
 }
 
 /** Errors after which the statement did not run to completion on a live session: connection lost. */
@@ -307,18 +334,50 @@ function isConnectionLoss(err: unknown): boolean {
   return err instanceof Error && /Connection terminated|ECONNRESET|EPIPE/i.test(err.message);
 }
 
-function writeParams(plan: WritePlan, atMs: number): unknown[] {
+/** Parameters of sql.WRITE_SQL: the batch's union in key order (one lock order), each row with its plan. */
+function writeParams(batch: readonly QueuedWrite[]): unknown[] {
+  const sets: { e: PlannedSet; plan: number }[] = [];
+  const removes: { e: EntityId; plan: number }[] = [];
+  batch.forEach(({ plan }, i) => {
+    for (const e of plan.sets) sets.push({ e, plan: i });
+    for (const e of plan.removes) removes.push({ e, plan: i });
+  });
+  if (batch.length > 1) {
+    sets.sort((a, b) => compareStored(a.e, b.e));
+    removes.sort((a, b) => compareStored(a.e, b.e));
+  }
   return [
-    plan.sets.map((s) => s.modelUUID),
-    plan.sets.map((s) => s.kind),
-    plan.sets.map((s) => s.id),
-    plan.sets.map((s) => s.data),
-    plan.removes.map((r) => r.modelUUID),
-    plan.removes.map((r) => r.kind),
-    plan.removes.map((r) => r.id),
-    plan.cascades,
-    atMs,
+    sets.map((s) => s.e.modelUUID),
+    sets.map((s) => s.e.kind),
+    sets.map((s) => s.e.id),
+    sets.map((s) => s.e.data),
+    removes.map((r) => r.e.modelUUID),
+    removes.map((r) => r.e.kind),
+    removes.map((r) => r.e.id),
+    batch.length === 1 ? (batch[0] as QueuedWrite).plan.cascades : [],
+    batch.map((w) => w.atMs),
+    sets.map((s) => s.plan),
+    removes.map((r) => r.plan),
   ];
+}
+
+/** Each plan's rows and revision (rows arrive ordered by revision); a plan with no rows changed nothing. */
+function splitByPlan(batch: readonly QueuedWrite[], rows: readonly ChangeRow[]): WriteResult[] {
+  const changes: StoredChange[][] = batch.map(() => []);
+  let owner: Map<string, number> | undefined;
+  if (batch.length > 1) {
+    owner = new Map();
+    batch.forEach(({ plan }, i) => {
+      for (const e of plan.sets) owner?.set(entityKey(e), i);
+      for (const e of plan.removes) owner?.set(entityKey(e), i);
+    });
+  }
+  for (const r of rows) {
+    // Rows of a cascade belong to no listed entity; a batch with a cascade has one plan.
+    const i = owner?.get(entityKey({ modelUUID: r[1], kind: r[2], id: r[3] })) ?? 0;
+    (changes[i] as StoredChange[]).push(toChange(r, (batch[i] as QueuedWrite).atMs));
+  }
+  return changes.map((c) => ({ rev: c[0]?.rev ?? 0, changes: c }));
 }
 
 function toChange(r: ChangeRow, atMs?: number): StoredChange {

@@ -35,7 +35,7 @@ describePostgres('postgres revision order', () => {
     await state.update(entity('base', 0)); // rev 1
     // Transaction A takes its revision (2) and stays open, exactly as a slow writer would.
     await raw.query('BEGIN');
-    const a = await raw.query(WRITE_SQL, [[M], ['machine'], ['slow'], ['{"n":1}'], [], [], [], [], 0]);
+    const a = await raw.query(WRITE_SQL, [[M], ['machine'], ['slow'], ['{"n":1}'], [], [], [], [], [0], [0], []]);
     expect(Number((a.rows[0] as { rev: string }).rev)).toBe(2);
     // Transaction B starts after A and must not become visible before A.
     let bDone = false;
@@ -56,7 +56,7 @@ describePostgres('postgres revision order', () => {
   it('a rolled-back transaction consumes no revision', async () => {
     const before = await state.revision();
     await raw.query('BEGIN');
-    await raw.query(WRITE_SQL, [[M], ['machine'], ['rolled-back'], ['{"n":9}'], [], [], [], [], 0]);
+    await raw.query(WRITE_SQL, [[M], ['machine'], ['rolled-back'], ['{"n":9}'], [], [], [], [], [0], [0], []]);
     await raw.query('ROLLBACK');
     expect(await state.update(entity('after', 1))).toBe(before + 1);
     expect((await state.changesSince(before)).map((c) => c.id)).toEqual(['after']);

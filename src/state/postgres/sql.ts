@@ -1,10 +1,16 @@
-// SQL of the PostgreSQL backend. The write is ONE autocommit statement whose step order matters:
+// SQL of the PostgreSQL backend. The write is ONE autocommit statement for a batch of plans (one
+// plan, or several pairwise-disjoint plans of one process: postgres/write-batcher.ts), and its step
+// order matters:
 //   1. entity upserts and deletes run first (their row locks are taken before the counter's);
-//   2. the revision counter row is bumped only once `changed` is complete (the count() init-plan
-//      gates the UPDATE), so a transaction holds the counter lock only for step 3 and its commit;
-//   3. the change rows are logged with the new revision.
+//   2. the revision counter row is bumped only once `changed` is complete (the count() init-plans
+//      gate the UPDATE), by the number of plans that changed something, so a transaction holds the
+//      counter lock only for step 3 and its commit;
+//   3. the change rows are logged, each plan with its own revision, in plan order.
 // Commits therefore happen in revision order: a reader that sees revision N sees every revision
-// below it. Nothing changed: no counter bump, no revision, no change row.
+// below it. A plan that changed nothing takes no revision; nothing changed: no counter bump.
+// Parameters: $1–$4 sets (model, kind, id, data), $5–$7 removes, $8 models to cascade (a batch with
+// a cascade holds that one plan), $9 commit time per plan, $10/$11 the plan index (0-based) of each
+// set/remove. Plans never share an entity, so an identity names its plan.
 
 export const WRITE_SQL = `
 WITH sets AS (
@@ -22,17 +28,24 @@ WITH sets AS (
     SELECT 1 FROM unnest($1::text[], $2::text[], $3::text[]) AS s(model_uuid, kind, id)
     WHERE s.model_uuid = e.model_uuid AND s.kind = e.kind AND s.id = e.id)
   RETURNING e.model_uuid, e.kind, e.id, true AS removed
+), owners AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $10::int[]) AS o(model_uuid, kind, id, plan)
+  UNION ALL SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $11::int[])
 ), changed AS (
-  SELECT * FROM sets UNION ALL SELECT * FROM removes UNION ALL SELECT * FROM cascades
+  SELECT c.*, coalesce(o.plan, 0) AS plan
+  FROM (SELECT * FROM sets UNION ALL SELECT * FROM removes UNION ALL SELECT * FROM cascades) c
+  LEFT JOIN owners o ON o.model_uuid = c.model_uuid AND o.kind = c.kind AND o.id = c.id
 ), bumped AS (
-  UPDATE meta SET value = value + 1 WHERE key = 'revision' AND (SELECT count(*) FROM changed) > 0
-  RETURNING value
+  UPDATE meta SET value = value + (SELECT count(DISTINCT plan) FROM changed)
+  WHERE key = 'revision' AND (SELECT count(*) FROM changed) > 0
+  RETURNING value - (SELECT count(DISTINCT plan) FROM changed) AS base
 ), logged AS (
   INSERT INTO changes (rev, model_uuid, kind, id, removed, at)
-  SELECT b.value, c.model_uuid, c.kind, c.id, c.removed, $9::bigint FROM bumped b CROSS JOIN changed c
+  SELECT b.base + dense_rank() OVER (ORDER BY c.plan), c.model_uuid, c.kind, c.id, c.removed, ($9::bigint[])[c.plan + 1]
+  FROM bumped b CROSS JOIN changed c
   RETURNING rev, model_uuid, kind, id, removed
 )
-SELECT rev, model_uuid, kind, id, removed FROM logged ORDER BY model_uuid, kind, id`;
+SELECT rev, model_uuid, kind, id, removed FROM logged ORDER BY rev, model_uuid, kind, id`;
 
 export const REVISION_SQL = "SELECT value FROM meta WHERE key = 'revision'";
 export const FLOOR_SQL = "SELECT value FROM meta WHERE key = 'compacted'";
