@@ -1,9 +1,9 @@
 // A transaction's net effect, computed before any database work: ops are validated (nothing is
 // written when one fails) and folded in order into sets, removes and model cascades that are
 // pairwise disjoint, so each backend can write them in one pass without re-reading its own writes.
-import { ModelwatchError, entityKey, validateEntityId, validateEntityInfo } from '../core/index.js';
+import { MAX_DATA_BYTES, ModelwatchError, entityKey, validateEntityId, validateEntityInfo } from '../core/index.js';
 import type { EntityId } from '../core/index.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, checkedCanonicalJson } from './canonical-json.js';
 
 /** An entity to write; `data` is canonical JSON, so text equality is deep equality. */
 export interface PlannedSet extends EntityId {
@@ -35,9 +35,9 @@ export function planOps(ops: unknown): WritePlan {
     if (op === null || typeof op !== 'object') throw new ModelwatchError('NotValid', `${field} not valid: must be an object`);
     const o = op as Record<string, unknown>;
     if (o.op === 'update') {
-      validateEntityInfo(o.entity, `${field}.entity`);
-      const e = o.entity as { kind: string; modelUUID: string; id: string; data: Record<string, unknown> };
-      const set: PlannedSet = { kind: e.kind, modelUUID: e.modelUUID, id: e.id, data: canonicalJson(e.data) };
+      validateEntityId(o.entity, `${field}.entity`);
+      const e = o.entity as { kind: string; modelUUID: string; id: string; data: unknown };
+      const set: PlannedSet = { kind: e.kind, modelUUID: e.modelUUID, id: e.id, data: dataText(e, `${field}.entity`) };
       net.set(entityKey(set), { set });
     } else if (o.op === 'remove') {
       validateEntityId(o.id, `${field}.id`);
@@ -69,13 +69,25 @@ export function planOps(ops: unknown): WritePlan {
   return { sets, removes, cascades: [...cascades].sort() };
 }
 
+/**
+ * The canonical text of an entity's data, validated in the same pass; core's validateEntityInfo
+ * names the error whenever that pass refuses (or the text is over the size limit).
+ */
+function dataText(entity: { data?: unknown }, field: string): string {
+  const text = checkedCanonicalJson(entity.data);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most texts need no byte count.
+  if (text !== undefined && (text.length * 3 <= MAX_DATA_BYTES || Buffer.byteLength(text, 'utf8') <= MAX_DATA_BYTES)) return text;
+  validateEntityInfo(entity, field);
+  return canonicalJson(entity.data as Record<string, unknown>);
+}
+
 /** True when the plan can change nothing. */
 export function isEmptyPlan(plan: WritePlan): boolean {
   return plan.sets.length === 0 && plan.removes.length === 0 && plan.cascades.length === 0;
 }
 
 /** Order of the entities primary key: (modelUUID, kind, id). */
-function compareStored(a: EntityId, b: EntityId): number {
+export function compareStored(a: EntityId, b: EntityId): number {
   if (a.modelUUID !== b.modelUUID) return a.modelUUID < b.modelUUID ? -1 : 1;
   if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
