@@ -15,7 +15,7 @@ it('keeps the WAL bounded while applies never yield, and loses nothing', async (
   const url = await backend.fresh();
   const path = url.slice('sqlite:'.length);
   const state = await openState(url, { clock: new ManualClock(0), limits: { sqliteCheckpointFrames: 200 } });
-  const n = 6_000;
+  const n = 10_000;
   let largestWal = 0;
   for (let i = 0; i < n; i++) {
     await state.update({ kind: 'machine', modelUUID: M, id: String(i % 500), data: { i } });
@@ -23,8 +23,9 @@ it('keeps the WAL bounded while applies never yield, and loses nothing', async (
   }
   const report = (state as unknown as { report(): { driver: Record<string, number> } }).report().driver;
   expect(report['background-checkpoints']! + report['writer-checkpoints']!).toBeGreaterThan(0);
-  // Unchecked, 6,000 commits write ~2.4 pages each: ~60 MB of WAL. Bounded: a few MB at most.
-  expect(largestWal).toBeLessThan(16 * 2 ** 20);
+  // Unchecked, 10,000 commits write ~2.4 pages each: ~100 MB of WAL. Bounded it stays a few MB,
+  // more only while a loaded machine starves the worker.
+  expect(largestWal).toBeLessThan(40 * 2 ** 20);
   await state.close();
   expect(existsSync(`${path}-wal`)).toBe(false);
   const reopened = await openState(url, { clock: new ManualClock(0) });

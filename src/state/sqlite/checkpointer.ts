@@ -90,7 +90,7 @@ export class WalCheckpointer {
         module: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: config.path,
         busyTimeoutMs: config.busyTimeoutMs,
-        tailFrames: Math.max(1, Math.floor(config.framesPerCheckpoint / 16)),
+        tailFrames: Math.max(1, Math.floor(config.framesPerCheckpoint / 32)),
       },
     });
     this.#worker.unref(); // a State left open must not keep the process alive

@@ -15,6 +15,9 @@ import type { UserStore } from '../users/index.js';
 import { SqliteUserStore } from '../users/index.js';
 import { SqlitePresenceStore } from '../presence/index.js';
 
+/** Latest revision: the newest change row, or the counter compaction left when it deleted all. */
+const REVISION_EXPR = `max(coalesce((SELECT max(rev) FROM changes), 0), (SELECT value FROM meta WHERE key = '${META.revision}'))`;
+
 type ChangeRow = [rev: number, modelUUID: string, kind: string, id: string, removed: number, at: number];
 type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
 
@@ -31,7 +34,7 @@ export class SqliteDriver implements StateDriver {
   readonly #doorbell: Doorbell;
   readonly #write: (plan: WritePlan, atMs: number) => WriteResult;
   readonly #stmt: Record<
-    'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
+    'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logFirstChange' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
     Statement
   >;
   /** Background WAL checkpoints; undefined for ':memory:' (no WAL). */
@@ -60,7 +63,10 @@ export class SqliteDriver implements StateDriver {
         ON CONFLICT (model_uuid, kind, id) DO UPDATE SET data = excluded.data WHERE data IS NOT excluded.data`),
       delete: db.prepare('DELETE FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?'),
       modelKeys: db.prepare('SELECT kind, id FROM entities WHERE model_uuid = ?').raw(),
-      revision: db.prepare(`SELECT max(coalesce((SELECT max(rev) FROM changes), 0), (SELECT value FROM meta WHERE key = '${META.revision}'))`).pluck(),
+      revision: db.prepare(`SELECT ${REVISION_EXPR}`).pluck(),
+      // The first change row takes the next revision itself: one statement less per transaction.
+      logFirstChange: db.prepare(`INSERT INTO changes (rev, model_uuid, kind, id, removed, at) VALUES (${REVISION_EXPR} + 1, ?, ?, ?, ?, ?)
+        RETURNING rev`).pluck(),
       logChange: db.prepare('INSERT INTO changes (rev, model_uuid, kind, id, removed, at) VALUES (?, ?, ?, ?, ?, ?)'),
       meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       get: db.prepare('SELECT data FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?').pluck(),
@@ -97,27 +103,26 @@ export class SqliteDriver implements StateDriver {
   /** Runs inside the transaction: synchronous by construction (better-sqlite3 refuses promises). */
   #writeSync(plan: WritePlan, atMs: number): WriteResult {
     const changed: { id: EntityId; removed: boolean }[] = [];
-    const setKeys = new Set<string>();
     for (const s of plan.sets) {
-      setKeys.add(entityKey(s));
       if (this.#stmt.upsert.run(s.modelUUID, s.kind, s.id, s.data).changes > 0) changed.push({ id: s, removed: false });
     }
     for (const r of plan.removes) {
       if (this.#stmt.delete.run(r.modelUUID, r.kind, r.id).changes > 0) changed.push({ id: r, removed: true });
     }
+    const setKeys = plan.cascades.length === 0 ? undefined : new Set(plan.sets.map(entityKey));
     for (const modelUUID of plan.cascades) {
       for (const [kind, id] of this.#stmt.modelKeys.all(modelUUID) as [string, string][]) {
         const target: EntityId = { kind, modelUUID, id };
-        if (setKeys.has(entityKey(target))) continue;
+        if (setKeys?.has(entityKey(target)) === true) continue;
         this.#stmt.delete.run(modelUUID, kind, id);
         changed.push({ id: target, removed: true });
       }
     }
-    const current = this.#revisionSync();
-    if (changed.length === 0) return { rev: current, changes: [] };
-    const rev = current + 1;
-    const changes: StoredChange[] = changed.map(({ id, removed }) => {
-      this.#stmt.logChange.run(rev, id.modelUUID, id.kind, id.id, removed ? 1 : 0, atMs);
+    const first = changed[0];
+    if (first === undefined) return { rev: this.#revisionSync(), changes: [] };
+    const rev = Number(this.#stmt.logFirstChange.get(first.id.modelUUID, first.id.kind, first.id.id, first.removed ? 1 : 0, atMs));
+    const changes: StoredChange[] = changed.map(({ id, removed }, i) => {
+      if (i > 0) this.#stmt.logChange.run(rev, id.modelUUID, id.kind, id.id, removed ? 1 : 0, atMs);
       return { rev, kind: id.kind, modelUUID: id.modelUUID, id: id.id, removed, at: atMs };
     });
     return { rev, changes };
@@ -128,7 +133,6 @@ export class SqliteDriver implements StateDriver {
     return Promise.resolve(this.#revisionSync());
   }
 
-  /** Latest revision: the newest change row, or the counter compaction left when it deleted all. */
   #revisionSync(): number {
     return Number(this.#stmt.revision.get() ?? 0);
   }
