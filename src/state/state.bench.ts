@@ -4,7 +4,7 @@
 // Peers on comparable workloads: etcd and NATS JetStream (skipped when unavailable).
 // Usage: npm run bench:state [-- --quick]   (PostgreSQL: MODELWATCH_TEST_POSTGRES or the local default)
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,6 +40,17 @@ const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const rssMiB = (): number => round(process.memoryUsage().rss / 2 ** 20, 1);
 
+/** CPU seconds of this process's main thread (Linux); the SQLite checkpoint worker runs beside it. */
+function mainThreadCpuS(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `step` back to back for `seconds`; reports throughput overall and of the slowest second. */
 async function sustain(seconds: number, changesPerStep: number, step: (i: number) => Promise<unknown>) {
   const eld = monitorEventLoopDelay({ resolution: 10 });
@@ -47,6 +58,7 @@ async function sustain(seconds: number, changesPerStep: number, step: (i: number
   const lat: number[] = [];
   const perSecond: number[] = [];
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuS();
   const start = performance.now();
   let windowStart = start;
   let windowSteps = 0;
@@ -67,11 +79,15 @@ async function sustain(seconds: number, changesPerStep: number, step: (i: number
   const elapsedS = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
+  const main1 = mainThreadCpuS();
+  const mainS = main0 === undefined || main1 === undefined ? undefined : main1 - main0;
   return {
     txnPerS: round(steps / elapsedS, 0),
     // On a shared machine wall-clock rates mostly measure the scheduler; per CPU-second of this
     // process is what the code costs (it excludes time blocked in fsync).
     txnPerCpuS: round(steps / cpuS, 0),
+    // The main thread alone: what bounds the rate when a second core is free for the worker.
+    txnPerMainThreadCpuS: mainS === undefined ? undefined : round(steps / mainS, 0),
     cpuShare: round(cpuS / elapsedS, 2),
     changesPerS: round((steps * changesPerStep) / elapsedS, 0),
     slowestSecondTxnPerS: round(Math.min(...perSecond), 0),
@@ -113,7 +129,7 @@ async function benchSqlite() {
     const single = await openState(`sqlite:${join(dir, 'single.db')}`);
     const s = await sustain(SUSTAIN_S, 1, (t) => single.update(machine(t % 100_000, t)));
     await single.close();
-    console.log(`sqlite  1 change/txn    : ${s.txnPerS} txn/s (slowest second ${s.slowestSecondTxnPerS}; ${s.txnPerCpuS} per CPU-s, CPU share ${s.cpuShare}), p50 ${s.latencyMs.p50} ms p99 ${s.latencyMs.p99} ms`);
+    console.log(`sqlite  1 change/txn    : ${s.txnPerS} txn/s (slowest second ${s.slowestSecondTxnPerS}; ${s.txnPerCpuS} per CPU-s, ${s.txnPerMainThreadCpuS} per main-thread CPU-s, CPU share ${s.cpuShare}), p50 ${s.latencyMs.p50} ms p99 ${s.latencyMs.p99} ms`);
     const big = await openState(`sqlite:${join(dir, 'getall.db')}`);
     await fill(big, GETALL_N, 1_000);
     const g = await timeGetAll(big, GETALL_N);
@@ -165,21 +181,25 @@ async function benchPostgres() {
       await state.update({ kind: 'machine', modelUUID: PROBE_M, id, data: { k } });
       await new Promise((r) => setTimeout(r, 20));
     }
-    const summaries = await Promise.all(writers.map(async (w) => JSON.parse((await w.lines.next()).value as string) as { txns: number; p50Ms: number; p99Ms: number }));
+    const summaries = await Promise.all(writers.map(async (w) => JSON.parse((await w.lines.next()).value as string) as { txns: number; p50Ms: number; p99Ms: number; cpuS: number; batches: number }));
     await new Promise((r) => setTimeout(r, 500));
     reader.proc.stdin.write('stop\n');
     await readerDone;
     const lat = [...sent].flatMap(([id, t]) => (received.has(id) ? [received.get(id)! - t] : []));
     const txns = summaries.reduce((n, s) => n + s.txns, 0);
+    const writerCpuS = summaries.reduce((n, w) => n + w.cpuS, 0);
     const writersResult = {
       processes: 4, loopsPerProcess: 8, seconds: PG_S, txnPerS: round(txns / PG_S, 0),
+      // CPU of the writer processes only (the server's is not visible from here).
+      txnPerWriterCpuS: round(txns / writerCpuS, 0),
+      plansPerBatch: round(txns / summaries.reduce((n, w) => n + w.batches, 0), 1),
       applyLatencyMs: { p50: round(pct(summaries.map((s) => s.p50Ms), 50), 2), p99: round(Math.max(...summaries.map((s) => s.p99Ms)), 2) },
     };
     const latency = {
       probes: sent.size, received: lat.length,
       ms: { p50: round(pct(lat, 50)), p99: round(pct(lat, 99)), max: round(Math.max(...lat)) },
     };
-    console.log(`postgres 4 writers×8    : ${writersResult.txnPerS} txn/s, apply p50 ${writersResult.applyLatencyMs.p50} ms p99 ${writersResult.applyLatencyMs.p99} ms`);
+    console.log(`postgres 4 writers×8    : ${writersResult.txnPerS} txn/s (${writersResult.txnPerWriterCpuS} per writer CPU-s, ${writersResult.plansPerBatch} applies per statement), apply p50 ${writersResult.applyLatencyMs.p50} ms p99 ${writersResult.applyLatencyMs.p99} ms`);
     console.log(`postgres commit→reader  : p50 ${latency.ms.p50} ms p99 ${latency.ms.p99} ms max ${latency.ms.max} ms (${latency.received}/${latency.probes} probes, from apply call)`);
     await fill(state, GETALL_N, 1_000);
     await state.close();
@@ -196,14 +216,17 @@ async function benchPostgres() {
 const machineInfo = {
   cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, ramGiB: round(os.totalmem() / 2 ** 30, 1),
   node: process.version, shared: 'yes: other helpers ran tests concurrently', quick,
+  loadAverageAtStart: os.loadavg().map((x) => round(x)),
 };
-console.log(`machine: ${machineInfo.cpu}, ${machineInfo.cores} cores, ${machineInfo.ramGiB} GiB, Node ${machineInfo.node}${quick ? ' (--quick)' : ''}`);
+console.log(`machine: ${machineInfo.cpu}, ${machineInfo.cores} cores, ${machineInfo.ramGiB} GiB, Node ${machineInfo.node}, load average ${machineInfo.loadAverageAtStart.join(' ')}${quick ? ' (--quick)' : ''}`);
 const sqlite = await benchSqlite();
 const postgres = await benchPostgres();
 const peers: PeerResult[] = [...(await benchEtcd(PEER_S)), ...(await benchNats(PEER_S))];
 for (const p of peers) console.log(`peer ${p.peer.padEnd(15)}: ${p.workload}: ${round(p.perSecond, 0)} ${p.unit}`);
 mkdirSync('bench-results', { recursive: true });
 const out = quick ? 'bench-results/state.quick.json' : 'bench-results/state.json'; // a smoke run never replaces the figures
-writeFileSync(out, `${JSON.stringify({ machine: machineInfo, sqlite, postgres, peers: peers.map((p) => ({ ...p, perSecond: round(p.perSecond, 0) })) }, null, 2)}\n`);
+const loadAverageAtEnd = os.loadavg().map((x) => round(x));
+console.log(`load average at end: ${loadAverageAtEnd.join(' ')}`);
+writeFileSync(out, `${JSON.stringify({ machine: { ...machineInfo, loadAverageAtEnd }, sqlite, postgres, peers: peers.map((p) => ({ ...p, perSecond: round(p.perSecond, 0) })) }, null, 2)}\n`);
 console.log(`wrote ${out}`);
 process.exit(0);

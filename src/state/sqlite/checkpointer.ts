@@ -97,6 +97,9 @@ export class WalCheckpointer {
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.on('error', (err) => config.logger.error('state WAL checkpoint worker failed', { error: errorMessage(err) }));
     config.db.pragma('wal_autocheckpoint = 0');
+    // A worker starved of CPU copies late and the WAL grows meanwhile; this trims it back when it
+    // restarts (a size, not a bound: see committed()).
+    config.db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
   }
 
   /** Called after each commit with the number of change rows it logged. */
