@@ -1,7 +1,7 @@
 // The Follower contract (a filtered view with add/update/delete/batch callbacks) and simpleFollower,
 // its callback-struct form. Driving a follower from a source is left to watch-entities.ts.
 import type { EntityInfo } from '../core/index.js';
-import { NotValidError, infoEquals } from '../core/index.js';
+import { NotValidError, jsonEqual, sameEntityId } from '../core/index.js';
 
 /**
  * A consumer of a filtered view. `filter` and `equals` must be pure and deterministic (`equals`
@@ -36,6 +36,13 @@ export interface SimpleFollowerConfig {
 
 const CONFIG_FIELDS = ['filterFn', 'equalsFn', 'onNewUpdated', 'onDeleted', 'onBatchDone'] as const;
 const acceptAll = (): boolean => true;
+/**
+ * Core infoEquals (equal ids, deep-equal data) with the data compared first: the follower only
+ * compares versions of one key, so for a change that matters the answer comes from the data
+ * alone, without reading the id strings of the last delivered version (memory likely cold when
+ * many followers take turns). Same result as infoEquals: both conditions are pure.
+ */
+const defaultEquals = (a: EntityInfo, b: EntityInfo): boolean => jsonEqual(a.data, b.data) && sameEntityId(a, b);
 const noop = (): void => undefined;
 
 /**
@@ -52,14 +59,29 @@ export function simpleFollower(cfg: SimpleFollowerConfig): Follower {
     if (v !== undefined && typeof v !== 'function') throw new NotValidError(`${field} not valid: must be a function`);
   }
   const onNewUpdated = cfg.onNewUpdated ?? noop;
+  const onUpdated = (_prev: EntityInfo, next: EntityInfo): void | Promise<void> => onNewUpdated(next);
+  UPDATED_AS_NEW.set(onUpdated, onNewUpdated);
   return {
     filter: cfg.filterFn ?? acceptAll,
-    equals: cfg.equalsFn ?? infoEquals,
+    equals: cfg.equalsFn ?? defaultEquals,
     onNew: onNewUpdated,
-    onUpdated: (_prev, next) => onNewUpdated(next),
+    onUpdated,
     onDeleted: cfg.onDeleted ?? noop,
     onBatchDone: cfg.onBatchDone ?? noop,
   };
+}
+
+/**
+ * simpleFollower's onUpdated wrappers → the onNewUpdated each calls with `next`. watchEntities
+ * calls that function itself while the follower's onUpdated is still the wrapper: the same call
+ * (same argument, same `this`, same result), minus a closure and its context to load, which are
+ * likely cold in memory when a thousand followers take turns.
+ */
+const UPDATED_AS_NEW = new WeakMap<object, (e: EntityInfo) => void | Promise<void>>();
+
+/** For simpleFollower's onUpdated wrapper: the function it calls with `next`; else undefined. */
+export function updatedAsNew(onUpdated: unknown): ((e: EntityInfo) => void | Promise<void>) | undefined {
+  return typeof onUpdated === 'function' ? UPDATED_AS_NEW.get(onUpdated) : undefined;
 }
 
 const FOLLOWER_METHODS = ['filter', 'equals', 'onNew', 'onUpdated', 'onDeleted', 'onBatchDone'] as const;

@@ -2,10 +2,11 @@
 // first one flagged as the backlog, removals as tombstones, reset snapshots diffed against the live
 // keys already emitted (spec/follower.md §3.9). Following a view is left to watchEntities.
 import type { Delta, EntityId, EntityInfo } from '../core/index.js';
-import { NotValidError, entityIdOf, entityKey } from '../core/index.js';
+import { NotValidError, entityIdOf } from '../core/index.js';
 import type { Watcher } from '../multiwatcher/index.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
-import { KeyedWatchEvent, PROMPT_RETURN } from './watch-event.js';
+import { EntityMap } from './entity-map.js';
+import { PROMPT_RETURN } from './watch-event.js';
 
 /**
  * What fromWatcher needs of a watcher: a multiwatcher Watcher satisfies it, and so may a client's
@@ -57,25 +58,31 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
   #first = true;
   /** Set by return(), or once a step failed: no further w.next() call is made. */
   #finished = false;
-  /** Resolvers of the steps whose w.next() is in flight, oldest first (usually one). */
-  readonly #pending: Array<(r: IteratorResult<WatchEvent>) => void> = [];
   /**
-   * key → the info last emitted for every entity not tombstoned since; only for watchers that can
-   * reset. The info itself, not an id copy: the reset diff builds its few tombstones lazily.
+   * Resolvers of the steps whose w.next() is in flight: the usual single one in a field, any
+   * overlapping further ones in an array (no array to touch per batch in the common case).
    */
-  #live: Map<string, EntityId> | undefined;
+  #pending: Resolver | undefined;
+  #morePending: Resolver[] | undefined;
+  /**
+   * The identities emitted and not tombstoned since; only for watchers that can reset. The value is
+   * always `true`: storing the info would write a pointer to a young object into an old table on
+   * every change (a write barrier and remembered-set work for the next scavenge).
+   */
+  #live: EntityMap<true> | undefined;
   /** wasReset() as read after the previous batch (edge detection, see DeltaSource). */
   #resetBefore = false;
 
   constructor(watcher: DeltaSource) {
     this.#watcher = watcher;
-    if (typeof watcher.wasReset === 'function') this.#live = new Map();
+    if (typeof watcher.wasReset === 'function') this.#live = new EntityMap();
   }
 
   next(): Promise<IteratorResult<WatchEvent>> {
     if (this.#finished) return Promise.resolve(DONE);
-    return new Promise<IteratorResult<WatchEvent>>((resolve, reject) => {
-      this.#pending.push(resolve);
+    return new Promise<IteratorResult<WatchEvent>>((resolve: Resolver, reject) => {
+      if (this.#pending === undefined) this.#pending = resolve;
+      else (this.#morePending ??= []).push(resolve);
       this.#watcher.next().then(
         (batch) => {
           if (!this.#settle(resolve)) return; // return() answered this step already
@@ -100,20 +107,25 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
    * its pending next(): that is what the PROMPT_RETURN mark promises.
    */
   return(): Promise<IteratorResult<WatchEvent>> {
-    for (const resolve of this.#pending.splice(0)) resolve(DONE);
+    const first = this.#pending;
+    const more = this.#morePending;
+    this.#pending = undefined;
+    this.#morePending = undefined;
+    first?.(DONE);
+    if (more !== undefined) for (const resolve of more) resolve(DONE);
     return this.#finish().then(() => DONE);
   }
 
   /** Removes a step from the pending ones; false when return() already answered it. */
-  #settle(resolve: (r: IteratorResult<WatchEvent>) => void): boolean {
-    const pending = this.#pending;
-    if (pending.length === 1 && pending[0] === resolve) {
-      pending.pop(); // the usual case: one step in flight
+  #settle(resolve: Resolver): boolean {
+    if (this.#pending === resolve) {
+      this.#pending = undefined; // the usual case: one step in flight
       return true;
     }
-    const i = pending.indexOf(resolve);
+    const more = this.#morePending;
+    const i = more === undefined ? -1 : more.indexOf(resolve);
     if (i < 0) return false;
-    pending.splice(i, 1);
+    more?.splice(i, 1);
     return true;
   }
 
@@ -128,10 +140,7 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
     }
   }
 
-  /**
-   * One batch → one event, in batch order; O(batch), O(live + batch) for a reset. With a live set,
-   * each entry's key is built once here and handed to reconcile inside a KeyedWatchEvent.
-   */
+  /** One batch → one event, in batch order; O(batch), O(live + batch) for a reset. */
   #toEvent(batch: Delta[]): WatchEvent {
     const entities: EntityInfo[] = [];
     const tombstones: EntityId[] = [];
@@ -141,50 +150,40 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
       else entities.push(d.entity);
     }
     const live = this.#live;
-    let event: WatchEvent;
-    if (live === undefined) event = { entities, tombstones };
-    else {
-      const keyedFrom: EntityId[] = tombstones.length === 0 ? entities.slice() : [...entities, ...tombstones];
-      const keys = keyedFrom.map((id) => entityKey(id));
+    if (live !== undefined) {
       const resetNow = this.#watcher.wasReset?.() === true;
       const isReset = resetNow && !this.#resetBefore;
       this.#resetBefore = resetNow;
-      if (isReset) replaceLive(live, entities.length, keyedFrom, keys, tombstones);
+      if (isReset) this.#live = replaceLive(live, entities, tombstones);
       else {
-        for (let i = 0; i < keys.length; i++) {
-          const key = keys[i] as string;
-          if (i < entities.length) live.set(key, keyedFrom[i] as EntityId);
-          else live.delete(key);
-        }
+        // As the follower applies an event: upserts first, then tombstones.
+        for (const e of entities) live.set(e, true);
+        for (const t of tombstones) live.delete(t);
       }
-      event = new KeyedWatchEvent(entities, tombstones, keyedFrom, keys);
     }
-    if (!this.#first) return event;
+    if (!this.#first) return { entities, tombstones };
     this.#first = false;
-    event.lastBacklogged = true;
-    return event;
+    return { entities, tombstones, lastBacklogged: true };
   }
 }
 
 /**
- * A reset snapshot replaces the live set; every key it lacks gets a tombstone (§3.7), appended to
- * `tombstones`. keyedFrom/keys: the batch's entities (the first `entityCount`), then its tombstones.
+ * A reset snapshot replaces the live set: returns the new one, and appends to `tombstones` one
+ * tombstone for every live entity the snapshot lacks and the batch does not tombstone already (§3.7).
  */
-function replaceLive(live: Map<string, EntityId>, entityCount: number, keyedFrom: readonly EntityId[], keys: readonly string[], tombstones: EntityId[]): void {
-  const snapshot = new Map<string, EntityId>();
-  const removed = new Set<string>();
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (i < entityCount) snapshot.set(key, keyedFrom[i] as EntityId);
-    else {
-      snapshot.delete(key);
-      removed.add(key);
-    }
+function replaceLive(live: EntityMap<true>, entities: readonly EntityInfo[], tombstones: EntityId[]): EntityMap<true> {
+  const snapshot = new EntityMap<true>();
+  const removed = new EntityMap<true>();
+  for (const e of entities) snapshot.set(e, true);
+  for (const t of tombstones) {
+    snapshot.delete(t);
+    removed.set(t, true);
   }
-  for (const [key, id] of live) if (!snapshot.has(key) && !removed.has(key)) tombstones.push(entityIdOf(id));
-  live.clear();
-  for (const [key, id] of snapshot) live.set(key, id);
+  for (const id of live.ids()) if (!snapshot.has(id) && !removed.has(id)) tombstones.push(id);
+  return snapshot;
 }
+
+type Resolver = (r: IteratorResult<WatchEvent>) => void;
 
 function inUseIterator(): AsyncIterator<WatchEvent> {
   return {

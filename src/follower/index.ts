@@ -13,5 +13,6 @@ export type { EntityWatcher, WatchEntityOptions } from './watch-entity.js';
 export { watchEntity, WATCHER_CLOSED, ENTITY_SOURCE_ENDED } from './watch-entity.js';
 export type { DeltaSource } from './from-watcher.js';
 export { fromWatcher, ENTITY_SOURCE_IN_USE } from './from-watcher.js';
-export type { FollowerCall, FollowerView, FollowerJudge } from './reconcile.js';
-export { reconcile, applyCall, originSlice } from './reconcile.js';
+export type { FollowerCall, FollowerView, FollowerJudge, OriginEntry } from './reconcile.js';
+export { reconcile, applyCall, originSlice, emptyView } from './reconcile.js';
+export { EntityMap } from './entity-map.js';

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { EntityInfo } from '../core/index.js';
-import { entityKey as entityKeyOf, infoEquals } from '../core/index.js';
+import { infoEquals } from '../core/index.js';
 import type { FollowerCall, FollowerJudge, FollowerView } from './reconcile.js';
-import { applyCall, originSlice, reconcile } from './reconcile.js';
+import { applyCall, emptyView, originSlice, reconcile } from './reconcile.js';
 import { M1, M2, entityId, info, show } from './testing/index.js';
 import type { WatchEvent } from './watch-event.js';
-import { KeyedWatchEvent } from './watch-event.js';
 
 const all: FollowerJudge = { filter: () => true, equals: infoEquals };
 const addressed: FollowerJudge = {
@@ -24,7 +23,7 @@ function ev(entities: EntityInfo[], tombstones = [] as WatchEvent['tombstones'])
 }
 
 /** Runs events through reconcile+applyCall, returning the calls of each. */
-function run(judge: FollowerJudge, events: WatchEvent[], view: FollowerView = new Map()): string[][] {
+function run(judge: FollowerJudge, events: WatchEvent[], view: FollowerView = emptyView()): string[][] {
   return events.map((e) => {
     const calls = reconcile(view, e, judge);
     for (const c of calls) applyCall(view, c);
@@ -34,7 +33,7 @@ function run(judge: FollowerJudge, events: WatchEvent[], view: FollowerView = ne
 
 describe('reconcile', () => {
   it('the spec example: updated and new in key order, then deleted, against the view', () => {
-    const view: FollowerView = new Map();
+    const view: FollowerView = emptyView();
     run(addressed, [ev([info('unit', 'a/0', { address: '.1' }), info('unit', 'b/0', { address: '.2' })])], view);
     const [calls] = run(addressed, [ev([info('unit', 'b/0'), info('unit', 'c/0', { address: '.3' }), info('unit', 'a/0', { address: '.9' })])], view);
     expect(calls).toEqual([
@@ -88,7 +87,7 @@ describe('reconcile', () => {
   });
 
   it('key order is kind, then model, then id, by UTF-16 code units ("10" before "9")', () => {
-    const view: FollowerView = new Map();
+    const view: FollowerView = emptyView();
     run(all, [ev([info('unit', 'z'), info('machine', 'z')])], view);
     const [calls] = run(all, [
       ev(
@@ -109,22 +108,23 @@ describe('reconcile', () => {
 
   it('within one event a later entry wins and a tombstone wins over an upsert', () => {
     const slice = originSlice(ev([info('unit', 'a', { v: 1 }), info('unit', 'b', { v: 1 }), info('unit', 'a', { v: 2 })], [entityId('unit', 'b')]));
-    expect([...slice.values()].map((e) => e?.data)).toEqual([{ v: 2 }, undefined]);
+    expect(slice.map((e) => [e.id.id, e.info?.data])).toEqual([['a', { v: 2 }], ['b', undefined]]);
     expect(run(all, [ev([info('unit', 'b')], [entityId('unit', 'b')])])).toEqual([[]]);
   });
 
   it('tombstones of filtered-out or never-seen entities yield no call', () => {
-    const view: FollowerView = new Map();
+    const view: FollowerView = emptyView();
     run(addressed, [ev([info('unit', 'hidden')])], view);
     expect(run(addressed, [ev([], [entityId('unit', 'hidden'), entityId('unit', 'never')])], view)).toEqual([[]]);
     expect(view.size).toBe(0);
   });
 
   it('reconcile is pure: it does not touch the view', () => {
-    const view: FollowerView = new Map([[`unit\u0000${M1}\u0000a`, info('unit', 'a')]]);
-    const before = [...view.entries()];
+    const a = info('unit', 'a');
+    const view: FollowerView = emptyView().set(a, a);
     reconcile(view, ev([info('unit', 'a', { v: 1 }), info('unit', 'b')], [entityId('unit', 'a')]), all);
-    expect([...view.entries()]).toEqual(before);
+    expect([...view.values()]).toEqual([a]);
+    expect(view.get(a)).toBe(a);
   });
 
   it('filter and equals run only for the keys an event mentions (cost O(event), not O(view))', () => {
@@ -134,7 +134,7 @@ describe('reconcile', () => {
       filter: () => (filters++, true),
       equals: (a, b) => (equalss++, infoEquals(a, b)),
     };
-    const view: FollowerView = new Map();
+    const view: FollowerView = emptyView();
     run(judge, [ev(Array.from({ length: 1000 }, (_, i) => info('unit', `u/${i}`)))], view);
     filters = 0;
     equalss = 0;
@@ -150,16 +150,25 @@ describe('reconcile', () => {
   });
 });
 
-describe('keys a source built in advance (KeyedWatchEvent)', () => {
-  it('an entry replaced after the event was built is re-keyed, not reconciled under the stale key', () => {
-    const a = info('unit', 'a', { v: 1 });
-    const b = info('unit', 'b', { v: 1 });
-    const c = info('unit', 'c', { v: 1 });
-    const single = new KeyedWatchEvent([a], [], [a], [entityKeyOf(a)]);
-    single.entities[0] = b; // changed after construction: the key built for a must not be used for b
-    const batch = new KeyedWatchEvent([a, c], [], [a, c], [entityKeyOf(a), entityKeyOf(c)]);
-    batch.entities[1] = b;
-    expect(run(all, [single, batch])).toEqual([[`new ${show(b)}`], [`new ${show(a)}`]]);
-    expect([...originSlice(batch).keys()]).toEqual([entityKeyOf(a), entityKeyOf(b)]);
+describe('originSlice', () => {
+  it('one entry per key, in key order, the last upsert or a tombstone deciding, whatever the input order', () => {
+    const slice = originSlice(
+      ev(
+        [info('unit', 'b', { v: 1 }), info('machine', 'z'), info('unit', 'a', {}, M2), info('unit', 'b', { v: 2 }), info('unit', 'a', { v: 1 }), info('unit', 'c')],
+        [entityId('unit', 'c'), entityId('unit', 'd'), entityId('unit', 'c')],
+      ),
+    );
+    expect(slice.map((e) => `${e.id.kind} ${e.id.modelUUID === M1 ? 'M1' : 'M2'} ${e.id.id} ${JSON.stringify(e.info?.data)}`)).toEqual([
+      'machine M1 z {}',
+      'unit M1 a {"v":1}',
+      'unit M1 b {"v":2}',
+      'unit M1 c undefined',
+      'unit M1 d undefined',
+      'unit M2 a {}',
+    ]);
+  });
+
+  it('an empty event mentions no key', () => {
+    expect(originSlice(ev([]))).toEqual([]);
   });
 });

@@ -300,3 +300,23 @@ describe('watchEntities: cancellation', () => {
     expect(src.pulls).toBe(1);
   });
 });
+
+describe('watchEntities: simpleFollower', () => {
+  it('onUpdated reaches onNewUpdated with the new version, and a replaced onUpdated is honoured', async () => {
+    const src = new ScriptedSource();
+    const log: string[] = [];
+    const f = simpleFollower({ onNewUpdated: (e) => void log.push(`newUpdated ${String(e.data.v)}`) });
+    src.push(
+      { entities: [info('unit', 'a', { v: 1 })], tombstones: [] },
+      { entities: [info('unit', 'a', { v: 2 })], tombstones: [] },
+      { entities: [info('unit', 'a', { v: 3 })], tombstones: [] },
+    ).end();
+    let batches = 0;
+    f.onBatchDone = () => {
+      // After the second event, the follower object gets another onUpdated.
+      if (++batches === 2) f.onUpdated = (prev, next) => void log.push(`replaced ${String(prev.data.v)}→${String(next.data.v)}`);
+    };
+    await watchEntities(src, f);
+    expect(log).toEqual(['newUpdated 1', 'newUpdated 2', 'replaced 2→3']);
+  });
+});

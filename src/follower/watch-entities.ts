@@ -1,12 +1,13 @@
 // watchEntities: drives a Follower from an EntitySource, one event at a time — reconcile against the
 // view, deliver the calls in order, then onBatchDone (spec/follower.md §3.2–3.6). The diff itself is
 // the pure reconcile(); this file owns sequencing, errors, cancellation and releasing the source.
+import type { EntityInfo } from '../core/index.js';
 import { NotValidError } from '../core/index.js';
 import { FollowerCallbackError } from './callback-error.js';
 import type { Follower } from './follower.js';
-import { checkFollower } from './follower.js';
+import { checkFollower, updatedAsNew } from './follower.js';
 import type { FollowerCall, FollowerView } from './reconcile.js';
-import { applyCall, callEntity, reconcile } from './reconcile.js';
+import { applyCall, callEntity, emptyView, reconcile } from './reconcile.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
 import { checkWatchEvent, hasPromptReturn } from './watch-event.js';
 
@@ -36,7 +37,7 @@ class FollowerRun {
   readonly #follower: Follower;
   readonly #signal: AbortSignal | undefined;
   /** key → version last delivered; only this run mutates it, through applyCall. */
-  readonly #view: FollowerView = new Map();
+  readonly #view: FollowerView = emptyView();
   /** True from the event carrying lastBacklogged on; never goes back. */
   #synced = false;
   /** True once the iterator finished, threw or was returned: it is not returned (again) then. */
@@ -45,14 +46,27 @@ class FollowerRun {
   #abortPull: ((reason: unknown) => void) | undefined;
   /** The iterator's return() settles a pending next() at once: pulls need no abortable wrapper. */
   readonly #promptReturn: boolean;
+  /**
+   * signal.aborted, mirrored by the abort listener (set synchronously by abort(), as aborted is):
+   * read after every callback, and a field costs less than the AbortSignal getter.
+   */
+  #aborted = false;
   readonly #onAbort = (): void => {
+    this.#aborted = true;
     if (this.#promptReturn) this.#release(); // the pending pull then resolves done; run() sees the abort
     else this.#abortPull?.(this.#signal?.reason);
   };
 
+  /** The follower's onUpdated when simpleFollower made it, and the function it forwards `next` to. */
+  readonly #updatedWrapper: unknown;
+  readonly #updatedTarget: ((e: EntityInfo) => void | Promise<void>) | undefined;
+
   constructor(iterator: AsyncIterator<WatchEvent>, follower: Follower, signal: AbortSignal | undefined) {
     this.#iterator = iterator;
     this.#follower = follower;
+    const onUpdated = onUpdatedOf(follower);
+    this.#updatedTarget = updatedAsNew(onUpdated);
+    this.#updatedWrapper = this.#updatedTarget === undefined ? undefined : onUpdated;
     this.#signal = signal;
     this.#promptReturn = hasPromptReturn(iterator);
   }
@@ -61,20 +75,21 @@ class FollowerRun {
     const signal = this.#signal;
     // One listener for the whole run (not one race per pull: that would leak a reaction per turn).
     signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#aborted = signal?.aborted === true;
     try {
-      if (signal?.aborted) throw signal.reason;
+      if (this.#isAborted()) throw signal?.reason;
       for (;;) {
         let step: IteratorResult<WatchEvent>;
         try {
           step = await (signal === undefined || this.#promptReturn ? this.#iterator.next() : this.#pullAbortable());
         } catch (err) {
-          if (signal?.aborted === true) throw signal.reason;
+          if (this.#isAborted()) throw signal?.reason;
           this.#iteratorDone = true; // an iterator that threw is finished; it is not returned
           throw err;
         } finally {
           this.#abortPull = undefined;
         }
-        if (signal?.aborted === true) throw signal.reason;
+        if (this.#isAborted()) throw signal?.reason;
         if (step.done === true) {
           this.#iteratorDone = true;
           return;
@@ -151,15 +166,25 @@ class FollowerRun {
   }
 
   #throwIfAborted(): void {
-    if (this.#signal?.aborted === true) throw this.#signal.reason;
+    if (this.#aborted) throw this.#signal?.reason;
+  }
+
+  /** A method, not a field read: the flag changes across awaits, which narrowing cannot see. */
+  #isAborted(): boolean {
+    return this.#aborted;
   }
 
   #invoke(call: FollowerCall): unknown {
     switch (call.type) {
       case 'new':
         return this.#follower.onNew(call.next);
-      case 'updated':
-        return this.#follower.onUpdated(call.prev, call.next);
+      case 'updated': {
+        const f = this.#follower;
+        // Still simpleFollower's wrapper (the follower object may have been changed since): call its target directly.
+        const target = this.#updatedTarget;
+        if (target !== undefined && onUpdatedOf(f) === this.#updatedWrapper) return target(call.next);
+        return f.onUpdated(call.prev, call.next);
+      }
       case 'deleted':
         return this.#follower.onDeleted(call.prev);
     }
@@ -167,11 +192,16 @@ class FollowerRun {
 
   /** What a failed callback ends the run with: the abort reason wins over the callback's error. */
   #failure(call: FollowerCall | undefined, err: unknown): unknown {
-    if (this.#signal?.aborted === true) return this.#signal.reason;
+    if (this.#aborted) return this.#signal?.reason;
     if (call === undefined) return new FollowerCallbackError('onBatchDone', undefined, err);
     const name = call.type === 'new' ? 'onNew' : call.type === 'updated' ? 'onUpdated' : 'onDeleted';
     return new FollowerCallbackError(name, callEntity(call), err);
   }
+}
+
+/** The follower's onUpdated as a value, for identity checks only (never called unbound). */
+function onUpdatedOf(follower: Follower): unknown {
+  return (follower as unknown as Record<string, unknown>).onUpdated;
 }
 
 /** Calls return() on an iterator that is not done; its outcome is neither awaited nor reported. */

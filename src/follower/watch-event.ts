@@ -42,33 +42,3 @@ export const PROMPT_RETURN: unique symbol = Symbol('modelwatch.follower.promptRe
 export function hasPromptReturn(iterator: object): boolean {
   return (iterator as { [PROMPT_RETURN]?: unknown })[PROMPT_RETURN] === true;
 }
-
-/**
- * A WatchEvent whose source already built each entry's entityKey (fromWatcher does, for its live
- * set): reconcile reuses those strings instead of building every key a second time (their hashes
- * come cached too). The keys sit in private fields, invisible to other consumers of the event.
- * A key is trusted only for the very object it was built from at its position, so an event whose
- * arrays were changed after construction still reconciles correctly (those entries are re-keyed).
- */
-export class KeyedWatchEvent implements WatchEvent {
-  entities: EntityInfo[];
-  tombstones: EntityId[];
-  declare lastBacklogged?: boolean;
-  /** The entries keyed, entities then tombstones, as they were at construction. */
-  readonly #keyedFrom: readonly EntityId[];
-  /** keys[i] = entityKey(keyedFrom[i]). */
-  readonly #keys: readonly string[];
-
-  constructor(entities: EntityInfo[], tombstones: EntityId[], keyedFrom: readonly EntityId[], keys: readonly string[]) {
-    this.entities = entities;
-    this.tombstones = tombstones;
-    this.#keyedFrom = keyedFrom;
-    this.#keys = keys;
-  }
-
-  /** The key of `id`, the entry at `index` (entities then tombstones), when it is the one keyed. */
-  static keyAt(event: WatchEvent, index: number, id: EntityId): string | undefined {
-    if (!(event instanceof KeyedWatchEvent) || event.#keyedFrom[index] !== id) return undefined;
-    return event.#keys[index];
-  }
-}
