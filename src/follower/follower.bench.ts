@@ -1,8 +1,11 @@
 // Benchmark of modelwatch/follower (issue 6): 1,000 followers, each on its own model watcher over
 // 1,000 models, fed 1,000 changes/s by a real MultiwatcherWorker over the in-memory backing.
 // Reports (1) the follower's CPU overhead per matched change beyond the user callback, against a raw
-// consumer of the same batches (in process, as the worker's cost would drown it on a shared machine),
-// and (2) end-to-end latency, backing commit → user callback, through the real worker.
+// consumer of the same batches: (1a) on in-process sources (no worker, low noise), including a
+// scripted watcher with wasReset() as every multiwatcher watcher has; (1b) on the path users run,
+// fromWatcher over 1,000 real multiwatcher watchers (real-watchers.bench.ts), where the worker's own
+// cost is in both runs and makes the difference noisier; and (2) end-to-end latency, backing
+// commit → user callback, through the real worker.
 // Usage: npm run bench:follower [-- --quick]
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
@@ -16,13 +19,16 @@ import { MemoryBacking } from '../multiwatcher/testing/index.js';
 import type { DeltaSource } from './index.js';
 import { fromWatcher, simpleFollower, watchEntities } from './index.js';
 import type { EntitySource, WatchEvent } from './index.js';
+import { realWatcherOverhead } from './real-watchers.bench.js';
 
 const quick = process.argv.includes('--quick');
 const MODELS = 1_000;
 const UNITS_PER_MODEL = 10;
 const RATE_PER_S = 1_000;
 const LATENCY_SECONDS = quick ? 3 : 20;
-const MICRO_CHANGES = quick ? 200_000 : 2_000_000;
+const MICRO_CHANGES = quick ? 200_000 : 1_000_000;
+const REAL_CHANGES = quick ? 20_000 : 60_000; // per run: the worker ingests them untimed, at tens of µs per change
+const REAL_PAIRS = quick ? 3 : 5;
 const MICRO_POOL = 10_007; // prime: with 100 keys, a key's versions differ from one pass to the next
 
 const uuid = (i: number): string => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
@@ -50,16 +56,23 @@ function arraySource(pool: WatchEvent[], count: number): EntitySource {
   };
 }
 
-/** A watcher whose next() resolves at once with the next pooled batch, then "watcher was stopped". */
-function arrayWatcher(pool: Delta[][], count: number): DeltaSource {
+/**
+ * A watcher whose next() resolves at once with the next pooled batch, then "watcher was stopped".
+ * `resettable`: it has wasReset() (always false), as a multiwatcher watcher has, so fromWatcher
+ * keeps its live set for the reset diff.
+ */
+function arrayWatcher(pool: Delta[][], count: number, resettable: boolean): DeltaSource {
   let i = 0;
-  return {
+  const w: DeltaSource = {
     next: () => (i < count ? Promise.resolve(pool[i++ % pool.length]!) : Promise.reject(new Error('watcher was stopped'))),
     stop: () => Promise.resolve(),
   };
+  if (resettable) w.wasReset = () => false;
+  return w;
 }
 
-type MicroSource = 'events' | 'fromWatcher';
+/** 'fromWatcher': a scripted watcher without wasReset(); 'fromWatcher+wasReset': with it. */
+type MicroSource = 'events' | 'fromWatcher' | 'fromWatcher+wasReset';
 interface MicroResult { source: MicroSource; batchSize: number; followerNsPerChange: number; rawNsPerChange: number; overheadNsPerChange: number }
 
 /**
@@ -86,7 +99,7 @@ async function microOverhead(source: MicroSource, batchSize: number): Promise<Mi
       }
       return;
     }
-    const w = arrayWatcher(batches, n);
+    const w = arrayWatcher(batches, n, source === 'fromWatcher+wasReset');
     try {
       for (;;) {
         for (const d of await w.next()) if (!d.removed) user(d.entity);
@@ -97,7 +110,7 @@ async function microOverhead(source: MicroSource, batchSize: number): Promise<Mi
     }
   };
   const followerRun = (): Promise<void> => {
-    const src = source === 'events' ? arraySource(events, n) : fromWatcher(arrayWatcher(batches, n));
+    const src = source === 'events' ? arraySource(events, n) : fromWatcher(arrayWatcher(batches, n, source === 'fromWatcher+wasReset'));
     const f = simpleFollower({ onNewUpdated: user, onBatchDone: () => void sink++ });
     return watchEntities(src, f, { signal: new AbortController().signal }).catch(() => undefined);
   };
@@ -211,23 +224,48 @@ async function main(): Promise<void> {
   console.log(`modelwatch follower benchmark${quick ? ' (--quick)' : ''}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB, Node ${machine.node}`);
 
-  const micro = [await microOverhead('events', 1), await microOverhead('events', 10), await microOverhead('fromWatcher', 1), await microOverhead('fromWatcher', 10)];
-  for (const m of micro) {
-    console.log(`overhead, ${m.source} source, ${m.batchSize}-change batches (cpu, median of 5): follower ${m.followerNsPerChange} ns/change, raw loop ${m.rawNsPerChange} ns/change → ${m.overheadNsPerChange} ns per matched change`);
+  console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const micro: MicroResult[] = [];
+  for (const source of ['events', 'fromWatcher', 'fromWatcher+wasReset'] as const) {
+    for (const batchSize of [1, 10]) {
+      const m = await microOverhead(source, batchSize);
+      micro.push(m);
+      console.log(`overhead, ${m.source} source, ${m.batchSize}-change batches (cpu, median of 5): follower ${m.followerNsPerChange} ns/change, raw loop ${m.rawNsPerChange} ns/change → ${m.overheadNsPerChange} ns per matched change`);
+    }
+  }
+  const loadBeforeReal = os.loadavg()[0] ?? NaN;
+  const real = [];
+  for (const batchSize of [1, 10]) {
+    const r = await realWatcherOverhead({ models: MODELS, unitsPerModel: UNITS_PER_MODEL, changesPerRun: REAL_CHANGES, pairs: REAL_PAIRS, uuid }, batchSize);
+    real.push(r);
+    const spread = r.runs.map((p) => p.followerCpuNs - p.rawCpuNs).sort((a, b) => a - b);
+    console.log(
+      `overhead, fromWatcher over ${MODELS} real multiwatcher watchers, ${batchSize}-change commits (mean batch ${r.meanDeliveredBatch}), median of ${REAL_PAIRS} pairs: ` +
+        `cpu follower ${r.followerNsPerChange} vs raw ${r.rawNsPerChange} ns/change → ${r.overheadNsPerChange} ns per matched change ` +
+        `(pairs ${spread[0]}…${spread.at(-1)}; ${(r.overheadChangesPerCpuSecond / 1e6).toFixed(2)} M changes per CPU-second of overhead); ` +
+        `wall ${r.followerWallNsPerChange} vs ${r.rawWallNsPerChange} ns/change → ${r.overheadWallNsPerChange} ns`,
+    );
   }
 
   const lat = await latency();
   console.log(`end-to-end at ${RATE_PER_S}/s for ${lat.seconds} s (${lat.changes} changes, ${MODELS} followers, ${MODELS * UNITS_PER_MODEL} units): p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms`);
   console.log(`event-loop delay p50 ${lat.loopDelayP50Ms} ms, p99 ${lat.loopDelayP99Ms} ms, max ${lat.loopDelayMaxMs} ms; RSS ${lat.rssMiB} MiB`);
+  const loadAtEnd = os.loadavg().map((l) => +l.toFixed(2));
+  console.log(`load average at end: ${loadAtEnd.join(' ')}`);
 
   const overheadTargetNs = 1_000;
   const result = {
     benchmark: 'follower',
     quick,
     date: new Date().toISOString(),
-    machine,
+    machine: { ...machine, loadAverageBeforeRealWatcherRuns: +loadBeforeReal.toFixed(2), loadAverageAtEnd: loadAtEnd },
     workload: { models: MODELS, followers: MODELS, unitsPerModel: UNITS_PER_MODEL, ratePerSecond: RATE_PER_S },
-    overheadPerMatchedChange: { targetNs: overheadTargetNs, runs: micro, met: micro.every((m) => m.overheadNsPerChange <= overheadTargetNs) },
+    overheadPerMatchedChange: {
+      targetNs: overheadTargetNs,
+      runs: micro,
+      realWatchers: real,
+      met: micro.every((m) => m.overheadNsPerChange <= overheadTargetNs) && real.every((r) => r.overheadNsPerChange <= overheadTargetNs),
+    },
     endToEnd: lat,
   };
   writeFileSync(new URL('../../bench-results/follower.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
