@@ -10,8 +10,7 @@ import { ModelwatchError, entityKey, errorMessage } from '../../core/index.js';
 import { Doorbell } from '../doorbell.js';
 import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
 import type { StateLimits } from '../limits.js';
-import { compareStored } from '../plan.js';
-import type { PlannedSet, WritePlan } from '../plan.js';
+import type { WritePlan } from '../plan.js';
 import { FlushBarrier } from './flush-barrier.js';
 import { ChangeListener } from './listener.js';
 import { migratePostgres } from './migrate.js';
@@ -71,7 +70,12 @@ export class PostgresDriver implements StateDriver {
       logger: config.logger,
       retryMinMs: config.limits.retryMinMs,
       retryMaxMs: config.limits.retryMaxMs,
-      onRing: (ring) => this.#doorbell.ring(ring),
+      onRing: (ring) => {
+        // A NOTIFY goes out only after its writer's barrier, and commit order is revision order: every
+        // revision up to its payload is durable, so reads up to there need no barrier of their own.
+        if (ring.rev !== undefined) this.#durableRev = Math.max(this.#durableRev, ring.rev);
+        this.#doorbell.ring(ring);
+      },
       onReconnect: config.onReconnect,
     });
     this.#batcher = new WriteBatcher<WriteResult>({
@@ -108,7 +112,7 @@ export class PostgresDriver implements StateDriver {
 
   /** One statement for the batch, retried while it fails without effect on a deadlock. */
   async #execute(batch: readonly QueuedWrite[]): Promise<WriteResult[]> {
-    const params = writeParams(batch);
+    const params = sql.writeParams(batch);
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await this.#writes.query<ChangeRow>({ name: 'mw_state_write', text: sql.WRITE_SQL, values: params, rowMode: 'array' });
@@ -332,33 +336,6 @@ function isConnectionLoss(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
   return err instanceof Error && /Connection terminated|ECONNRESET|EPIPE/i.test(err.message);
-}
-
-/** Parameters of sql.WRITE_SQL: the batch's union in key order (one lock order), each row with its plan. */
-function writeParams(batch: readonly QueuedWrite[]): unknown[] {
-  const sets: { e: PlannedSet; plan: number }[] = [];
-  const removes: { e: EntityId; plan: number }[] = [];
-  batch.forEach(({ plan }, i) => {
-    for (const e of plan.sets) sets.push({ e, plan: i });
-    for (const e of plan.removes) removes.push({ e, plan: i });
-  });
-  if (batch.length > 1) {
-    sets.sort((a, b) => compareStored(a.e, b.e));
-    removes.sort((a, b) => compareStored(a.e, b.e));
-  }
-  return [
-    sets.map((s) => s.e.modelUUID),
-    sets.map((s) => s.e.kind),
-    sets.map((s) => s.e.id),
-    sets.map((s) => s.e.data),
-    removes.map((r) => r.e.modelUUID),
-    removes.map((r) => r.e.kind),
-    removes.map((r) => r.e.id),
-    batch.length === 1 ? (batch[0] as QueuedWrite).plan.cascades : [],
-    batch.map((w) => w.atMs),
-    sets.map((s) => s.plan),
-    removes.map((r) => r.plan),
-  ];
 }
 
 /** Each plan's rows and revision (rows arrive ordered by revision); a plan with no rows changed nothing. */

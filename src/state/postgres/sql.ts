@@ -12,6 +12,11 @@
 // a cascade holds that one plan), $9 commit time per plan, $10/$11 the plan index (0-based) of each
 // set/remove. Plans never share an entity, so an identity names its plan.
 
+import type { EntityId } from '../../core/index.js';
+import { compareStored } from '../plan.js';
+import type { PlannedSet } from '../plan.js';
+import type { QueuedWrite } from './write-batcher.js';
+
 export const WRITE_SQL = `
 WITH sets AS (
   INSERT INTO entities AS e (model_uuid, kind, id, data)
@@ -46,6 +51,33 @@ WITH sets AS (
   RETURNING rev, model_uuid, kind, id, removed
 )
 SELECT rev, model_uuid, kind, id, removed FROM logged ORDER BY rev, model_uuid, kind, id`;
+
+/** Parameters of sql.WRITE_SQL: the batch's union in key order (one lock order), each row with its plan. */
+export function writeParams(batch: readonly QueuedWrite[]): unknown[] {
+  const sets: { e: PlannedSet; plan: number }[] = [];
+  const removes: { e: EntityId; plan: number }[] = [];
+  batch.forEach(({ plan }, i) => {
+    for (const e of plan.sets) sets.push({ e, plan: i });
+    for (const e of plan.removes) removes.push({ e, plan: i });
+  });
+  if (batch.length > 1) {
+    sets.sort((a, b) => compareStored(a.e, b.e));
+    removes.sort((a, b) => compareStored(a.e, b.e));
+  }
+  return [
+    sets.map((s) => s.e.modelUUID),
+    sets.map((s) => s.e.kind),
+    sets.map((s) => s.e.id),
+    sets.map((s) => s.e.data),
+    removes.map((r) => r.e.modelUUID),
+    removes.map((r) => r.e.kind),
+    removes.map((r) => r.e.id),
+    batch.length === 1 ? (batch[0] as QueuedWrite).plan.cascades : [],
+    batch.map((w) => w.atMs),
+    sets.map((s) => s.plan),
+    removes.map((r) => r.plan),
+  ];
+}
 
 export const REVISION_SQL = "SELECT value FROM meta WHERE key = 'revision'";
 export const FLOOR_SQL = "SELECT value FROM meta WHERE key = 'compacted'";

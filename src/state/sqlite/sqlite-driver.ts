@@ -34,7 +34,7 @@ export class SqliteDriver implements StateDriver {
   readonly #doorbell: Doorbell;
   readonly #write: (plan: WritePlan, atMs: number) => WriteResult;
   readonly #stmt: Record<
-    'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logFirstChange' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
+    'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
     Statement
   >;
   /** Background WAL checkpoints; undefined for ':memory:' (no WAL). */
@@ -64,9 +64,6 @@ export class SqliteDriver implements StateDriver {
       delete: db.prepare('DELETE FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?'),
       modelKeys: db.prepare('SELECT kind, id FROM entities WHERE model_uuid = ?').raw(),
       revision: db.prepare(`SELECT ${REVISION_EXPR}`).pluck(),
-      // The first change row takes the next revision itself: one statement less per transaction.
-      logFirstChange: db.prepare(`INSERT INTO changes (rev, model_uuid, kind, id, removed, at) VALUES (${REVISION_EXPR} + 1, ?, ?, ?, ?, ?)
-        RETURNING rev`).pluck(),
       logChange: db.prepare('INSERT INTO changes (rev, model_uuid, kind, id, removed, at) VALUES (?, ?, ?, ?, ?, ?)'),
       meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       get: db.prepare('SELECT data FROM entities WHERE model_uuid = ? AND kind = ? AND id = ?').pluck(),
@@ -118,11 +115,11 @@ export class SqliteDriver implements StateDriver {
         changed.push({ id: target, removed: true });
       }
     }
-    const first = changed[0];
-    if (first === undefined) return { rev: this.#revisionSync(), changes: [] };
-    const rev = Number(this.#stmt.logFirstChange.get(first.id.modelUUID, first.id.kind, first.id.id, first.removed ? 1 : 0, atMs));
-    const changes: StoredChange[] = changed.map(({ id, removed }, i) => {
-      if (i > 0) this.#stmt.logChange.run(rev, id.modelUUID, id.kind, id.id, removed ? 1 : 0, atMs);
+    const current = this.#revisionSync();
+    if (changed.length === 0) return { rev: current, changes: [] };
+    const rev = current + 1;
+    const changes: StoredChange[] = changed.map(({ id, removed }) => {
+      this.#stmt.logChange.run(rev, id.modelUUID, id.kind, id.id, removed ? 1 : 0, atMs);
       return { rev, kind: id.kind, modelUUID: id.modelUUID, id: id.id, removed, at: atMs };
     });
     return { rev, changes };
