@@ -52,8 +52,8 @@ export function modelRoutes(): Route[] {
         // One revision removes the model and all its entities (spec/state.md §3); then its grants.
         const revision = await services.state.remove({ kind: 'model', modelUUID: uuid, id: uuid });
         await admin.forgetModel(uuid);
-        // Its presence rows go too (spec/presence.md §4.5). RISK: a still-connected agent of this model
-        // keeps its pinger until it disconnects; its rows then carry unowned sequences, which watchers ignore.
+        // Its presence rows go too (spec/presence.md §4.5). The API server ends the model's RPC
+        // connections when the removal reaches it (server/model-removals.ts), which stops their pingers.
         await removePresenceForModel(services.presence.store, uuid);
         return { status: 200, body: { revision } };
       },

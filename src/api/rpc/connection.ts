@@ -20,8 +20,12 @@ import { RpcError, rpcErrors, toRpcError } from './rpc-error.js';
 
 /** A served connection, as the HTTP server holds it. */
 export interface RpcConnection {
+  /** The model of a `/model/<uuid>/api` connection (verbatim from the path), else undefined. */
+  readonly modelUUID: string | undefined;
   /** Controller shutdown: stops watchers and agent pingers (not killed), closes with 1001. */
   close(): Promise<void>;
+  /** The connection's model was removed: stops its watchers and agent presence, closes with 1001 "model removed". */
+  modelRemoved(): void;
   report(): Record<string, unknown>;
 }
 
@@ -161,6 +165,10 @@ class ServedConnection implements RpcConnection, FacadeContext {
     const done = this.#close('stop');
     this.#endSocket(1001, 'server shutting down', false);
     return done;
+  }
+
+  modelRemoved(): void {
+    this.#serverClose(1001, 'model removed', 'model-removed');
   }
 
   report(): Record<string, unknown> {

@@ -12,12 +12,18 @@ import { NotValidError, deferred, errorMessage } from '../../core/index.js';
 import type { Worker } from '../../core/index.js';
 import { rpcServerOptions } from '../rpc/index.js';
 import type { ControllerServices } from '../services.js';
+import { watchModelRemovals } from './model-removals.js';
+import type { ModelRemovals } from './model-removals.js';
 import { serveStatic } from './static-files.js';
 
 /** One RPC connection as the server sees it. */
 export interface RpcConnectionHandle {
   close(): void;
   report(): Record<string, unknown>;
+  /** The model of a `/model/<uuid>/api` connection. */
+  readonly modelUUID?: string | undefined;
+  /** Its model was removed: end the connection (see model-removals.ts). */
+  modelRemoved?(): void;
 }
 
 /** Starts RPC on an upgraded socket (api/rpc's serveRpcConnection). */
@@ -60,6 +66,7 @@ export class ApiServer implements Worker {
   readonly #done = deferred<void>();
   #killed = false;
   #upgradesRefused = 0;
+  #removals: ModelRemovals | undefined;
 
   private constructor(config: ApiServerConfig) {
     this.#config = config;
@@ -89,6 +96,7 @@ export class ApiServer implements Worker {
       });
     });
     s.#server.on('error', (err) => config.services.logger.error('api server error', { err: err.message }));
+    s.#removals = watchModelRemovals(config.services.multiwatcher, config.services.logger, (uuid) => s.#modelRemoved(uuid));
     return s;
   }
 
@@ -103,6 +111,7 @@ export class ApiServer implements Worker {
   kill(): void {
     if (this.#killed) return;
     this.#killed = true;
+    void this.#removals?.stop();
     for (const c of this.#connections) c.close();
     this.#server.close(() => this.#done.resolve());
     // Idle keep-alive HTTP sockets and SSE streams would hold close() open.
@@ -122,7 +131,13 @@ export class ApiServer implements Worker {
       connections: this.#connections.size,
       'http-sockets': this.#sockets.size,
       'upgrades-refused': this.#upgradesRefused,
+      'model-removals': this.#removals?.report(),
     };
+  }
+
+  /** Ends every RPC connection of a removed model. */
+  #modelRemoved(modelUUID: string): void {
+    for (const c of this.#connections) if (c.modelUUID === modelUUID) c.modelRemoved?.();
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
