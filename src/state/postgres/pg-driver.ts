@@ -1,5 +1,6 @@
 // The PostgreSQL backend (pg pools). Revisions are serialised at commit (postgres/sql.ts): the
 // counter row is updated last, so commit order is revision order and readers see a gap-free prefix.
+// The applies of this process are group-committed (write-batcher.ts): one statement per batch.
 // Writers commit asynchronously so the counter lock is never held across an fsync, then wait on a
 // shared durability barrier before apply resolves; readers pass the same barrier before they hand
 // out a revision, so nobody ever sees a revision a server crash could take back.
@@ -319,8 +320,9 @@ export class PostgresDriver implements StateDriver {
 }
 
 /**
- * Pool config whose sessions commit asynchronously and always use the write's generic plan. pg lets a connection string's `options` override
- * the config's, so a URL that sets options (e.g. search_path) gets ours appended instead.
+ * Pool config whose sessions commit asynchronously and use the write's generic plan. pg lets a
+ * connection string's `options` override the config's, so a URL that sets options (e.g.
+ * search_path) gets ours appended instead.
  */
 function withAsyncCommit(url: string, max: number): PoolConfig {
   const u = new URL(url);
