@@ -105,6 +105,25 @@ describe('follower over a real multiwatcher', () => {
     await second;
   });
 
+  it('a watcher resumed from an unknown revision resets on its first batch only (resetsOnlyFirstBatch), so later batches are plain', async () => {
+    const backing = new MemoryBacking({ initial: [info('unit', 'a/0'), info('unit', 'b/0')] });
+    const worker = start(backing);
+    const w = worker.watchModel(M1, { since: 1_000_000 });
+    expect(w.resetsOnlyFirstBatch).toBe(true);
+    const rec = recordingFollower();
+    const ac = new AbortController();
+    const done = watchEntities(fromWatcher(w), rec.follower, { signal: ac.signal }).catch((e: unknown) => e);
+    await until(() => rec.log.length === 3);
+    expect(w.wasReset()).toBe(true);
+    backing.remove(entityId('unit', 'a/0'));
+    await until(() => rec.log.length === 5);
+    backing.update(info('unit', 'c/0'));
+    await until(() => rec.log.length === 7);
+    expect(rec.log).toEqual(['new unit a/0 {}', 'new unit b/0 {}', 'batch synced', 'deleted unit a/0 {}', 'batch synced', 'new unit c/0 {}', 'batch synced']);
+    ac.abort('done');
+    expect(await done).toBe('done');
+  });
+
   it('killing the worker ends a follower with the stopped error', async () => {
     const worker = start(new MemoryBacking());
     const rec = recordingFollower();

@@ -21,10 +21,41 @@ export interface DeltaSource {
   next(): Promise<Delta[]>;
   stop(): Promise<void>;
   wasReset?(): boolean;
+  /**
+   * True when only the first batch can be a reset (a multiwatcher Watcher says so): the first batch
+   * follows nothing emitted, so its reset diff is empty and fromWatcher keeps no live set.
+   */
+  readonly resetsOnlyFirstBatch?: boolean;
 }
 
 /** The rejection of a second iterator over one fromWatcher source. */
 export const ENTITY_SOURCE_IN_USE = 'entity source already in use';
+const BATCH_NOT_VALID = 'follower: watcher batch not valid: must be an array of deltas';
+
+/**
+ * How watchEntities drives a fromWatcher source without its async iterator: it calls the watcher's
+ * next() through pull() and reacts to that promise itself, so a batch costs no iterator step, no
+ * promise and IteratorResult of ours and no resumption of an async function. The outcomes are the
+ * iterator's: return() still stops the watcher, pull() answers undefined once it did.
+ */
+export interface BatchPuller {
+  /** The watcher's next() itself; undefined once the iteration finished (returned or failed). */
+  pull(): Promise<Delta[]> | undefined;
+  /** A pull rejected and the consumer did not cause it: stops the watcher, as next() does before rejecting. */
+  pullFailed(): void;
+  /**
+   * The single delta of a batch whose event would hold just that entry with no other effect (not
+   * the backlog, no live set to update): the caller reconciles it as the one-entry event. Else undefined.
+   */
+  single(batch: unknown): Delta | undefined;
+  /** The event next() would resolve with for this batch (and its effects); throws NotValidError for a malformed batch. */
+  event(batch: unknown): WatchEvent;
+}
+
+/** The BatchPuller behind a fromWatcher source's iterator; undefined for any other iterator. */
+export function batchPullerOf(iterator: AsyncIterator<WatchEvent>): BatchPuller | undefined {
+  return iterator instanceof WatcherEvents ? iterator : undefined;
+}
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -32,7 +63,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * Adapts a watcher into a single-use EntitySource. The first iterator owns the watcher; its
  * return() stops the watcher at once (a pending step then resolves done). A rejection of w.next()
  * the consumer did not cause ends the iteration with that error. Memory: O(live entities) for the
- * reset diff, kept only when the watcher has wasReset().
+ * reset diff, kept only when the watcher has wasReset() and may reset after its first batch.
  * @throws NotValidError "missing Watcher not valid" when w lacks next() or stop().
  */
 export function fromWatcher(w: Watcher | DeltaSource): EntitySource {
@@ -51,7 +82,7 @@ export function fromWatcher(w: Watcher | DeltaSource): EntitySource {
 }
 
 /** The owning iterator. Hand-written, not a generator: a generator cannot act on return() while a next() is pending. */
-class WatcherEvents implements AsyncIterator<WatchEvent> {
+class WatcherEvents implements AsyncIterator<WatchEvent>, BatchPuller {
   /** return() stops the watcher, so a pending next() resolves done at once. */
   readonly [PROMPT_RETURN] = true;
   readonly #watcher: DeltaSource;
@@ -75,7 +106,32 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
 
   constructor(watcher: DeltaSource) {
     this.#watcher = watcher;
-    if (typeof watcher.wasReset === 'function') this.#live = new EntityMap();
+    if (typeof watcher.wasReset === 'function' && watcher.resetsOnlyFirstBatch !== true) this.#live = new EntityMap();
+  }
+
+  /** For watchEntities (BatchPuller): w.next() itself; undefined once finished. */
+  pull(): Promise<Delta[]> | undefined {
+    return this.#finished ? undefined : this.#watcher.next();
+  }
+
+  /** For watchEntities (BatchPuller): a pull the consumer did not cause failed; stop the watcher. */
+  pullFailed(): void {
+    void this.#finish();
+  }
+
+  /** For watchEntities (BatchPuller); see there. */
+  single(batch: unknown): Delta | undefined {
+    if (this.#first || this.#live !== undefined || !Array.isArray(batch) || batch.length !== 1) return undefined;
+    return batch[0] as Delta;
+  }
+
+  /** For watchEntities (BatchPuller): the event next() would resolve with; a malformed batch stops the watcher and throws. */
+  event(batch: unknown): WatchEvent {
+    if (!Array.isArray(batch)) {
+      void this.#finish();
+      throw new NotValidError(BATCH_NOT_VALID);
+    }
+    return this.#toEvent(batch as Delta[]);
   }
 
   next(): Promise<IteratorResult<WatchEvent>> {
@@ -86,12 +142,15 @@ class WatcherEvents implements AsyncIterator<WatchEvent> {
       this.#watcher.next().then(
         (batch) => {
           if (!this.#settle(resolve)) return; // return() answered this step already
-          if (Array.isArray(batch)) {
-            resolve({ done: false, value: this.#toEvent(batch) });
+          let event: WatchEvent;
+          try {
+            event = this.event(batch);
+          } catch (err) {
+            void this.#finish();
+            reject(err);
             return;
           }
-          void this.#finish();
-          reject(new NotValidError('follower: watcher batch not valid: must be an array of deltas'));
+          resolve({ done: false, value: event });
         },
         (err: unknown) => {
           if (!this.#settle(resolve)) return;

@@ -65,7 +65,9 @@ interface Gate {
  * every later one waits for the gate to open. Methods on the prototype, not closures per watcher,
  * so wasReset() touches no memory the raw consumer's next() did not (a fair comparison).
  */
-class GatedWatcher implements Pick<Watcher, 'next' | 'stop' | 'wasReset'> {
+class GatedWatcher implements Pick<Watcher, 'next' | 'stop' | 'wasReset' | 'resetsOnlyFirstBatch'> {
+  /** Passed on from the watcher, as fromWatcher would read it on the watcher itself. */
+  readonly resetsOnlyFirstBatch?: boolean;
   readonly #w: Watcher;
   readonly #gate: Gate;
   #backlog = true;
@@ -73,6 +75,7 @@ class GatedWatcher implements Pick<Watcher, 'next' | 'stop' | 'wasReset'> {
   constructor(w: Watcher, gate: Gate) {
     this.#w = w;
     this.#gate = gate;
+    if (w.resetsOnlyFirstBatch !== undefined) this.resetsOnlyFirstBatch = w.resetsOnlyFirstBatch;
   }
 
   next(): Promise<Delta[]> {

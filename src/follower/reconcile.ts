@@ -66,13 +66,13 @@ export function reconcile(view: FollowerView, event: WatchEvent, judge: Follower
   if (entities.length + tombstones.length === 1) {
     const info = entities[0];
     const id = info ?? tombstones[0];
-    const call = id === undefined ? undefined : reconcileAt(view, id, info, judge);
+    const call = id === undefined ? undefined : reconcileOne(view, id, info, judge);
     return call === undefined ? [] : [call];
   }
   const upserts: FollowerCall[] = [];
   let deletions: FollowerCall[] | undefined;
   for (const { id, info } of originSlice(event)) {
-    const call = reconcileAt(view, id, info, judge);
+    const call = reconcileOne(view, id, info, judge);
     if (call === undefined) continue;
     if (call.type === 'deleted') (deletions ??= []).push(call);
     else upserts.push(call);
@@ -81,8 +81,11 @@ export function reconcile(view: FollowerView, event: WatchEvent, judge: Follower
   return upserts;
 }
 
-/** One row of the table of §3.2 for the key of `id`, with `info` = origin there after the event. */
-function reconcileAt(view: FollowerView, id: EntityId, info: EntityInfo | undefined, judge: FollowerJudge): FollowerCall | undefined {
+/**
+ * One row of the table of §3.2 for the key of `id`, with `info` = origin there after the event
+ * (undefined: tombstoned); only the identity of `id` is read. For an event of one entry, this is reconcile().
+ */
+export function reconcileOne(view: FollowerView, id: EntityId, info: EntityInfo | undefined, judge: FollowerJudge): FollowerCall | undefined {
   const delivered = view.get(id);
   if (info !== undefined && judge.filter(info)) {
     if (delivered === undefined) return { type: 'new', next: info };

@@ -6,8 +6,10 @@ import { NotValidError } from '../core/index.js';
 import { FollowerCallbackError } from './callback-error.js';
 import type { Follower } from './follower.js';
 import { checkFollower, updatedAsNew } from './follower.js';
+import type { BatchPuller } from './from-watcher.js';
+import { batchPullerOf } from './from-watcher.js';
 import type { FollowerCall, FollowerView } from './reconcile.js';
-import { applyCall, callEntity, emptyView, reconcile } from './reconcile.js';
+import { applyCall, callEntity, emptyView, reconcile, reconcileOne } from './reconcile.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
 import { checkWatchEvent, hasPromptReturn } from './watch-event.js';
 
@@ -55,7 +57,14 @@ class FollowerRun {
     this.#aborted = true;
     if (this.#promptReturn) this.#release(); // the pending pull then resolves done; run() sees the abort
     else this.#abortPull?.(this.#signal?.reason);
+    if (this.#pulling) this.#endRun(this.#signal?.reason); // driven: waiting for the watcher ends at once
   };
+
+  // Driven mode (a fromWatcher source, see #drive): the puller, the run's settle functions, and
+  // whether a pull is in flight (an abort then ends the run at once; during a callback it waits).
+  #puller: BatchPuller | undefined;
+  #settleRun: ((failed: boolean, err: unknown) => void) | undefined;
+  #pulling = false;
 
   /** The follower's onUpdated when simpleFollower made it, and the function it forwards `next` to. */
   readonly #updatedWrapper: unknown;
@@ -78,6 +87,11 @@ class FollowerRun {
     this.#aborted = signal?.aborted === true;
     try {
       if (this.#isAborted()) throw signal?.reason;
+      const puller = batchPullerOf(this.#iterator);
+      if (puller !== undefined) {
+        await this.#drive(puller);
+        return;
+      }
       for (;;) {
         let step: IteratorResult<WatchEvent>;
         try {
@@ -102,6 +116,99 @@ class FollowerRun {
       signal?.removeEventListener('abort', this.#onAbort);
       this.#release();
     }
+  }
+
+  /**
+   * The loop of run() for a fromWatcher source, driven by reactions to the watcher's own promise:
+   * per batch no iterator step, no promise or IteratorResult of ours and no async function to
+   * resume (the hot path when a thousand followers take turns). Same outcomes as the loop over the
+   * iterator: a rejected pull ends the run with its error (the abort reason when aborted), and the
+   * abort ends a pending pull at once and a callback's batch once the callback settled.
+   */
+  #drive(puller: BatchPuller): Promise<void> {
+    this.#puller = puller;
+    return new Promise<void>((resolve, reject) => {
+      this.#settleRun = (failed: boolean, err: unknown): void => (failed ? reject(err) : resolve());
+      this.#pullNext();
+    });
+  }
+
+  /** Settles the driven run once: rejects with `err`, or resolves when called without one. */
+  #endRun(...err: [] | [unknown]): void {
+    const settle = this.#settleRun;
+    if (settle === undefined) return;
+    this.#settleRun = undefined;
+    this.#pulling = false;
+    if (this.#aborted) settle(true, this.#signal?.reason); // the abort reason wins (§3.6)
+    else settle(err.length > 0, err[0]);
+  }
+
+  /** Pulls the next batch (a field: also the continuation once an async callback's batch is done). */
+  readonly #pullNext = (): void => {
+    if (this.#settleRun === undefined) return;
+    if (this.#aborted) {
+      this.#endRun(this.#signal?.reason);
+      return;
+    }
+    try {
+      const p = this.#puller?.pull();
+      if (p === undefined) {
+        this.#iteratorDone = true; // finished: as a step that is done
+        this.#endRun();
+        return;
+      }
+      this.#pulling = true;
+      p.then(this.#onBatch, this.#onPullError);
+    } catch (err) {
+      this.#onPullError(err);
+    }
+  };
+
+  readonly #onBatch = (batch: unknown): void => {
+    if (this.#settleRun === undefined) return; // the run ended while the pull was pending
+    this.#pulling = false;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#processBatch(batch);
+    } catch (err) {
+      this.#endRun(err);
+      return;
+    }
+    if (pending === undefined) this.#pullNext();
+    else pending.then(this.#pullNext, this.#failRun);
+  };
+
+  readonly #onPullError = (err: unknown): void => {
+    if (this.#settleRun === undefined) return;
+    if (!this.#aborted) this.#puller?.pullFailed(); // an iterator that threw is finished; it is not returned
+    this.#iteratorDone = true;
+    this.#endRun(this.#aborted ? this.#signal?.reason : err);
+  };
+
+  readonly #failRun = (err: unknown): void => this.#endRun(err);
+
+  /** One batch in driven mode: a batch of one change is reconciled without an event, else as run() would. */
+  #processBatch(batch: unknown): Promise<void> | undefined {
+    const puller = this.#puller as BatchPuller;
+    const d = puller.single(batch);
+    if (d !== undefined) return this.#deliverOne(reconcileOne(this.#view, d.entity, d.removed ? undefined : d.entity, this.#follower));
+    return this.#process(puller.event(batch));
+  }
+
+  /** Delivers at most one call, then onBatchDone, as #deliverFrom would for `[call]`. */
+  #deliverOne(call: FollowerCall | undefined): Promise<void> | undefined {
+    if (call !== undefined) {
+      applyCall(this.#view, call);
+      let pending: PromiseLike<unknown> | undefined;
+      try {
+        pending = thenable(this.#invoke(call));
+      } catch (err) {
+        throw this.#failure(call, err);
+      }
+      if (pending !== undefined) return this.#awaitCall(pending, call, NO_CALLS, 0);
+      this.#throwIfAborted();
+    }
+    return this.#deliverFrom(NO_CALLS, 0);
   }
 
   /** Returns the iterator once, unless it is done. */
@@ -198,6 +305,8 @@ class FollowerRun {
     return new FollowerCallbackError(name, callEntity(call), err);
   }
 }
+
+const NO_CALLS: FollowerCall[] = [];
 
 /** The follower's onUpdated as a value, for identity checks only (never called unbound). */
 function onUpdatedOf(follower: Follower): unknown {

@@ -18,6 +18,13 @@ export interface Watcher extends AsyncIterable<Delta[]>, AsyncDisposable {
   revision(): number;
   /** True when the first batch was a full snapshot because `since` could not be resumed from. */
   wasReset(): boolean;
+  /**
+   * Additive marker (not in the contract): true when only the first batch can be a reset, so
+   * wasReset() never turns true later. A consumer that diffs reset snapshots against what it has
+   * emitted (the follower's fromWatcher) then needs no record of emitted keys: the first batch
+   * follows nothing. Absent on watchers that may reset mid-stream (a client resuming over the wire).
+   */
+  readonly resetsOnlyFirstBatch?: boolean;
 }
 
 /** How a watcher reaches its generation: the generation's request/release for its cursor. */
@@ -34,6 +41,8 @@ interface PendingCall {
 
 /** The watcher the worker hands out. */
 export class MultiwatcherWatcher implements Watcher, CursorSink {
+  /** A generation flags only a cursor's first answer as a reset (Generation#answer: `first && c.reset`). */
+  readonly resetsOnlyFirstBatch = true;
   #owner: CursorOwner | undefined;
   #cursor: Cursor | undefined;
   /** The oldest pending next(); undefined when none (the idle case). */
