@@ -50,6 +50,12 @@ export interface BatchPuller {
   single(batch: unknown): Delta | undefined;
   /** The event next() would resolve with for this batch (and its effects); throws NotValidError for a malformed batch. */
   event(batch: unknown): WatchEvent;
+  /**
+   * The watcher itself once the first batch has passed, when later batches need no bookkeeping
+   * here (no live set): the caller may then call its next() and reconcile its batches directly
+   * (reconcileDeltas) as long as it owns the iteration. Else undefined.
+   */
+  direct(): DeltaSource | undefined;
 }
 
 /** The BatchPuller behind a fromWatcher source's iterator; undefined for any other iterator. */
@@ -123,6 +129,11 @@ class WatcherEvents implements AsyncIterator<WatchEvent>, BatchPuller {
   single(batch: unknown): Delta | undefined {
     if (this.#first || this.#live !== undefined || !Array.isArray(batch) || batch.length !== 1) return undefined;
     return batch[0] as Delta;
+  }
+
+  /** For watchEntities (BatchPuller); see there. */
+  direct(): DeltaSource | undefined {
+    return this.#first || this.#live !== undefined || this.#finished ? undefined : this.#watcher;
   }
 
   /** For watchEntities (BatchPuller): the event next() would resolve with; a malformed batch stops the watcher and throws. */

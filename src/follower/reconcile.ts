@@ -1,7 +1,7 @@
 // The follower's view diff as a pure function: from the view (identity → version last delivered)
 // and one event, the callbacks to deliver, in delivery order (spec/follower.md §3.2). Delivery is
 // left to watch-entities.ts, which commits each call to the view with applyCall as it delivers it.
-import type { EntityId, EntityInfo } from '../core/index.js';
+import type { Delta, EntityId, EntityInfo } from '../core/index.js';
 import { compareEntityIds } from '../core/index.js';
 import { EntityMap } from './entity-map.js';
 import type { WatchEvent } from './watch-event.js';
@@ -73,6 +73,39 @@ export function reconcile(view: FollowerView, event: WatchEvent, judge: Follower
   let deletions: FollowerCall[] | undefined;
   for (const { id, info } of originSlice(event)) {
     const call = reconcileOne(view, id, info, judge);
+    if (call === undefined) continue;
+    if (call.type === 'deleted') (deletions ??= []).push(call);
+    else upserts.push(call);
+  }
+  if (deletions !== undefined) for (const call of deletions) upserts.push(call);
+  return upserts;
+}
+
+/**
+ * reconcile() of the event fromWatcher maps a batch of deltas to (changes as entities, removals as
+ * tombstones, both in batch order), without building it: the same calls in the same order. Sorting
+ * by key, then changes before removals, then batch order puts each key's entries as the event
+ * would, so the last entry of a key decides as in originSlice. O(m log m) for m deltas.
+ */
+export function reconcileDeltas(view: FollowerView, batch: readonly Delta[], judge: FollowerJudge): FollowerCall[] {
+  const n = batch.length;
+  const at = (i: number): Delta => batch[i] as Delta;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(i);
+  if (n > 1) {
+    order.sort((a, b) => {
+      const da = at(a);
+      const db = at(b);
+      return compareEntityIds(da.entity, db.entity) || (da.removed === db.removed ? a - b : da.removed ? 1 : -1);
+    });
+  }
+  const upserts: FollowerCall[] = [];
+  let deletions: FollowerCall[] | undefined;
+  for (let k = 0; k < n; k++) {
+    const d = at(order[k] as number);
+    const next = order[k + 1];
+    if (next !== undefined && sameKey(d.entity, at(next).entity)) continue; // the last entry of a key decides
+    const call = reconcileOne(view, d.entity, d.removed ? undefined : d.entity, judge);
     if (call === undefined) continue;
     if (call.type === 'deleted') (deletions ??= []).push(call);
     else upserts.push(call);

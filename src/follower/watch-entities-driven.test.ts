@@ -57,6 +57,8 @@ describe('watchEntities driving a fromWatcher source', () => {
       [removal('z/9')], // never seen
       [change('a/0', { address: '.3' })], // re-entry
       [change('c/0', { address: '.4' }), removal('a/0'), change('b/0', { address: '.6' })],
+      // A key twice in a batch: the last change wins; a removal wins over a later change (as in the event).
+      [change('d/0', { address: '.1' }), removal('d/0'), change('d/0', { address: '.2' }), change('c/0', { address: '.7' }), change('c/0', { address: '.8' })],
     ];
     const expected = [
       'new unit a/0 {"address":".1"}', 'batch synced', 'batch synced',
@@ -66,6 +68,7 @@ describe('watchEntities driving a fromWatcher source', () => {
       'deleted unit b/0 {"address":".5"}', 'batch synced', 'batch synced',
       'new unit a/0 {"address":".3"}', 'batch synced',
       'new unit b/0 {"address":".6"}', 'new unit c/0 {"address":".4"}', 'deleted unit a/0 {"address":".3"}', 'batch synced',
+      'updated unit c/0 {"address":".4"} -> {"address":".8"}', 'batch synced',
     ];
     for (const [name, w] of watchers()) {
       for (const batch of script) w.push(batch);

@@ -1,15 +1,15 @@
 // watchEntities: drives a Follower from an EntitySource, one event at a time — reconcile against the
 // view, deliver the calls in order, then onBatchDone (spec/follower.md §3.2–3.6). The diff itself is
 // the pure reconcile(); this file owns sequencing, errors, cancellation and releasing the source.
-import type { EntityInfo } from '../core/index.js';
+import type { Delta, EntityInfo } from '../core/index.js';
 import { NotValidError } from '../core/index.js';
 import { FollowerCallbackError } from './callback-error.js';
 import type { Follower } from './follower.js';
 import { checkFollower, updatedAsNew } from './follower.js';
-import type { BatchPuller } from './from-watcher.js';
+import type { BatchPuller, DeltaSource } from './from-watcher.js';
 import { batchPullerOf } from './from-watcher.js';
 import type { FollowerCall, FollowerView } from './reconcile.js';
-import { applyCall, callEntity, emptyView, reconcile, reconcileOne } from './reconcile.js';
+import { applyCall, callEntity, emptyView, reconcile, reconcileDeltas, reconcileOne } from './reconcile.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
 import { checkWatchEvent, hasPromptReturn } from './watch-event.js';
 
@@ -35,40 +35,42 @@ export async function watchEntities(source: EntitySource, follower: Follower, op
 
 /** One run of watchEntities: its view, its synced flag and its hold on the source iterator. */
 class FollowerRun {
-  readonly #iterator: AsyncIterator<WatchEvent>;
-  readonly #follower: Follower;
-  readonly #signal: AbortSignal | undefined;
-  /** key → version last delivered; only this run mutates it, through applyCall. */
-  readonly #view: FollowerView = emptyView();
+  // The fields a batch reads come first, so that they share as few cache lines as possible: with a
+  // thousand followers taking turns, each batch finds its run's object out of the cache.
+  // Driven mode (a fromWatcher source, see #drive): the run's settle functions, whether a pull is
+  // in flight (an abort then ends the run at once; during a callback it waits), the watcher once
+  // it can be called directly, and the puller.
+  #settleRun: ((failed: boolean, err: unknown) => void) | undefined;
+  #pulling = false;
+  #direct: DeltaSource | undefined;
+  /**
+   * signal.aborted, mirrored by the abort listener (set synchronously by abort(), as aborted is):
+   * read after every callback, and a field costs less than the AbortSignal getter.
+   */
+  #aborted = false;
   /** True from the event carrying lastBacklogged on; never goes back. */
   #synced = false;
+  /** key → version last delivered; only this run mutates it, through applyCall. */
+  readonly #view: FollowerView = emptyView();
+  readonly #follower: Follower;
+  /** The follower's onUpdated when simpleFollower made it, and the function it forwards `next` to. */
+  readonly #updatedWrapper: unknown;
+  readonly #updatedTarget: ((e: EntityInfo) => void | Promise<void>) | undefined;
+  #puller: BatchPuller | undefined;
+  readonly #iterator: AsyncIterator<WatchEvent>;
+  readonly #signal: AbortSignal | undefined;
   /** True once the iterator finished, threw or was returned: it is not returned (again) then. */
   #iteratorDone = false;
   /** Rejects the pull in flight with the abort reason; set only while a pull is pending. */
   #abortPull: ((reason: unknown) => void) | undefined;
   /** The iterator's return() settles a pending next() at once: pulls need no abortable wrapper. */
   readonly #promptReturn: boolean;
-  /**
-   * signal.aborted, mirrored by the abort listener (set synchronously by abort(), as aborted is):
-   * read after every callback, and a field costs less than the AbortSignal getter.
-   */
-  #aborted = false;
   readonly #onAbort = (): void => {
     this.#aborted = true;
     if (this.#promptReturn) this.#release(); // the pending pull then resolves done; run() sees the abort
     else this.#abortPull?.(this.#signal?.reason);
     if (this.#pulling) this.#endRun(this.#signal?.reason); // driven: waiting for the watcher ends at once
   };
-
-  // Driven mode (a fromWatcher source, see #drive): the puller, the run's settle functions, and
-  // whether a pull is in flight (an abort then ends the run at once; during a callback it waits).
-  #puller: BatchPuller | undefined;
-  #settleRun: ((failed: boolean, err: unknown) => void) | undefined;
-  #pulling = false;
-
-  /** The follower's onUpdated when simpleFollower made it, and the function it forwards `next` to. */
-  readonly #updatedWrapper: unknown;
-  readonly #updatedTarget: ((e: EntityInfo) => void | Promise<void>) | undefined;
 
   constructor(iterator: AsyncIterator<WatchEvent>, follower: Follower, signal: AbortSignal | undefined) {
     this.#iterator = iterator;
@@ -151,7 +153,8 @@ class FollowerRun {
       return;
     }
     try {
-      const p = this.#puller?.pull();
+      const direct = this.#direct;
+      const p = direct !== undefined ? direct.next() : this.#puller?.pull();
       if (p === undefined) {
         this.#iteratorDone = true; // finished: as a step that is done
         this.#endRun();
@@ -187,12 +190,24 @@ class FollowerRun {
 
   readonly #failRun = (err: unknown): void => this.#endRun(err);
 
-  /** One batch in driven mode: a batch of one change is reconciled without an event, else as run() would. */
+  /**
+   * One batch in driven mode. Once the watcher is called directly, its batches are reconciled
+   * without building an event (a batch of one change without a calls array); before, a one-change
+   * batch the puller vouches for likewise, and any other through the event next() would give.
+   */
   #processBatch(batch: unknown): Promise<void> | undefined {
+    if (this.#direct !== undefined && Array.isArray(batch)) {
+      const deltas = batch as Delta[];
+      if (deltas.length !== 1) return this.#deliverFrom(reconcileDeltas(this.#view, deltas, this.#follower), 0);
+      const d = deltas[0] as Delta;
+      return this.#deliverOne(reconcileOne(this.#view, d.entity, d.removed ? undefined : d.entity, this.#follower));
+    }
     const puller = this.#puller as BatchPuller;
     const d = puller.single(batch);
     if (d !== undefined) return this.#deliverOne(reconcileOne(this.#view, d.entity, d.removed ? undefined : d.entity, this.#follower));
-    return this.#process(puller.event(batch));
+    const pending = this.#process(puller.event(batch));
+    this.#direct = puller.direct();
+    return pending;
   }
 
   /** Delivers at most one call, then onBatchDone, as #deliverFrom would for `[call]`. */

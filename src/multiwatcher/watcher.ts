@@ -41,8 +41,6 @@ interface PendingCall {
 
 /** The watcher the worker hands out. */
 export class MultiwatcherWatcher implements Watcher, CursorSink {
-  /** A generation flags only a cursor's first answer as a reset (Generation#answer: `first && c.reset`). */
-  readonly resetsOnlyFirstBatch = true;
   #owner: CursorOwner | undefined;
   #cursor: Cursor | undefined;
   /** The oldest pending next(); undefined when none (the idle case). */
@@ -109,6 +107,14 @@ export class MultiwatcherWatcher implements Watcher, CursorSink {
 
   wasReset(): boolean {
     return this.#reset;
+  }
+
+  /**
+   * A generation flags only a cursor's first answer as a reset (Generation#answer: `first && c.reset`).
+   * A getter on the prototype: no field per watcher, the instance layout unchanged.
+   */
+  get resetsOnlyFirstBatch(): true {
+    return true;
   }
 
   deliver(deltas: Delta[], revision: number, reset: boolean): boolean {
