@@ -88,10 +88,10 @@ describe('fromWatcher', () => {
     expect(w.stops).toBe(1); // released all the same
 
     const stoppedElsewhere = new ScriptedWatcher().push([]);
-    const done = watchEntities(fromWatcher(stoppedElsewhere), recordingFollower().follower);
+    const done = expect(watchEntities(fromWatcher(stoppedElsewhere), recordingFollower().follower)).rejects.toThrow('watcher was stopped');
     await flushMicrotasks();
     await stoppedElsewhere.stop();
-    await expect(done).rejects.toThrow('watcher was stopped');
+    await done;
   });
 
   it('is single use: a second iterator\'s first step rejects "entity source already in use"', async () => {

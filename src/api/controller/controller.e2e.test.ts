@@ -99,9 +99,10 @@ describe('modelwatch serve (child process, SQLite)', () => {
     await rest(ctl.url, 'PUT', `/v1/models/${model}/entities/unit/${encodeURIComponent('mysql/0')}`, { application: 'mysql' });
     expect((await second).deltas).toEqual([['unit', 'change', { 'model-uuid': model, name: 'mysql/0', application: 'mysql' }]]);
 
-    const pending = f.allWatcher.next({ id });
+    // Stop's answer and the pending Next's error may come in either order: expect the rejection first.
+    const pending = expect(f.allWatcher.next({ id })).rejects.toThrow('watcher was stopped');
     await f.allWatcher.stop({ id });
-    await expect(pending).rejects.toThrow('watcher was stopped');
+    await pending;
     logout();
   });
 

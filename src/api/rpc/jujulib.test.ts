@@ -47,9 +47,10 @@ describe('unmodified @canonical/jujulib', () => {
     await h.state.update({ kind: 'unit', modelUUID: M1, id: 'mysql/0', data: { application: 'mysql' } });
     expect((await second).deltas).toEqual([['unit', 'change', { 'model-uuid': M1, name: 'mysql/0', application: 'mysql' }]]);
 
-    const pending = f.allWatcher.next({ id });
+    // Stop's answer and the pending Next's error may come in either order: expect the rejection first.
+    const pending = expect(f.allWatcher.next({ id })).rejects.toThrow('watcher was stopped');
     await f.allWatcher.stop({ id });
-    await expect(pending).rejects.toThrow('watcher was stopped');
+    await pending;
     logout();
   });
 
