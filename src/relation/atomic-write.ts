@@ -16,7 +16,7 @@ function errnoOf(err: unknown): string | undefined {
  * Flushes a directory's entries (a rename or unlink inside it) to disk. Platforms that refuse to
  * open or fsync a directory (EISDIR, EINVAL, EPERM, EBADF, ENOTSUP) are tolerated.
  */
-export async function fsyncDir(dir: string): Promise<void> {
+async function fsyncDir(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(dir, 'r');

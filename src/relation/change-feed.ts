@@ -7,7 +7,7 @@ import type { RelationUnitsChange } from './hook.js';
 type Arrival = { type: 'change'; change: RelationUnitsChange } | { type: 'end' } | { type: 'error'; error: Error };
 
 /** The stream completed: a watcher must not close its changes without an error. */
-export function stoppedProvidingError(): ModelwatchError {
+function stoppedProvidingError(): ModelwatchError {
   return new ModelwatchError('Internal', 'hook source stopped providing updates');
 }
 

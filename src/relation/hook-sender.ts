@@ -1,10 +1,11 @@
 // Push-style delivery of a source's hooks (spec §6.2): one hook in flight, popped only once `out`
 // resolved; dies on a broken change stream or a failed hook; stop() never waits for `out`.
-import { NotValidError, asError, deferred } from '../core/index.js';
+import { NotValidError, asError } from '../core/index.js';
 import type { Reporter, Worker } from '../core/index.js';
 import { ChangeFeed, Wake } from './change-feed.js';
 import type { HookInfo } from './hook.js';
 import type { HookSource } from './hook-source.js';
+import { OwnedLoop } from './owned-loop.js';
 
 /** Delivers a source's hooks until stopped. */
 export interface HookSender {
@@ -28,10 +29,7 @@ class Sender implements HookSenderWorker {
   readonly #wake = new Wake();
   readonly #feed: ChangeFeed;
   #stopping = false;
-  #loopError: Error | undefined;
-  #stopError: Error | undefined;
-  #finished = false;
-  readonly #ended = deferred<void>();
+  readonly #end = new OwnedLoop();
   #inFlight: HookInfo | undefined;
   #deliveredCount = 0;
 
@@ -39,24 +37,7 @@ class Sender implements HookSenderWorker {
     this.#out = out;
     this.#source = source;
     this.#feed = new ChangeFeed(source.changes(), this.#wake);
-    void this.#run();
-  }
-
-  async #run(): Promise<void> {
-    try {
-      await this.#loop();
-    } catch (err) {
-      this.#loopError = asError(err);
-    }
-    this.#inFlight = undefined;
-    this.#feed.close();
-    try {
-      await this.#source.stop();
-    } catch (err) {
-      this.#stopError = asError(err);
-    }
-    this.#finished = true;
-    this.#ended.resolve();
+    void this.#end.run(() => this.#loop(), () => { this.#inFlight = undefined; }, this.#feed, source);
   }
 
   async #loop(): Promise<void> {
@@ -110,14 +91,12 @@ class Sender implements HookSenderWorker {
     this.#wake.signal();
   }
 
-  async wait(): Promise<void> {
-    await this.#ended.promise;
-    if (this.#loopError !== undefined) throw this.#loopError;
-    if (this.#stopError !== undefined) throw this.#stopError;
+  wait(): Promise<void> {
+    return this.#end.wait();
   }
 
   report(): Record<string, unknown> {
-    const state = this.#finished ? (this.#loopError === undefined ? 'stopped' : 'dead') : this.#inFlight === undefined ? 'waiting' : 'delivering';
+    const state = this.#end.finished ? (this.#end.died ? 'dead' : 'stopped') : this.#inFlight === undefined ? 'waiting' : 'delivering';
     return { state, 'delivered-hooks': this.#deliveredCount, 'in-flight': this.#inFlight === undefined ? null : { ...this.#inFlight } };
   }
 }

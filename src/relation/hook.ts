@@ -43,7 +43,7 @@ export function isUnitName(name: unknown): name is string {
 }
 
 /** True for a hook kind. */
-export function isHookKind(kind: unknown): kind is HookKind {
+function isHookKind(kind: unknown): kind is HookKind {
   return typeof kind === 'string' && HOOK_KINDS.has(kind);
 }
 

@@ -1,10 +1,11 @@
 // Pull-style access to a source (spec §6.3): a consumer pulls a Peek of the head hook, then
 // consumes (pops) or rejects it; while a peek is outstanding nothing else happens.
-import { ModelwatchError, NotValidError, asError, deferred } from '../core/index.js';
+import { ModelwatchError, NotValidError, deferred } from '../core/index.js';
 import type { Deferred } from '../core/index.js';
 import { ChangeFeed, Wake } from './change-feed.js';
 import type { HookInfo } from './hook.js';
 import type { HookSource } from './hook-source.js';
+import { OwnedLoop } from './owned-loop.js';
 
 /** The head hook, offered to one consumer until it settles the peek. */
 export interface Peek {
@@ -38,9 +39,7 @@ class PeekerLoop implements Peeker {
   #stopping = false;
   /** The loop ended (stopped or died); peeks settle as no-ops from then on. */
   #over = false;
-  #loopError: Error | undefined;
-  #stopError: Error | undefined;
-  readonly #ended = deferred<void>();
+  readonly #end = new OwnedLoop();
   readonly #stream: AsyncIterable<Peek>;
 
   constructor(source: HookSource) {
@@ -54,7 +53,7 @@ class PeekerLoop implements Peeker {
       },
     };
     this.#stream = { [Symbol.asyncIterator]: () => iterator };
-    void this.#run();
+    void this.#end.run(() => this.#loop(), () => { this.#over = true; this.#endStream(); }, this.#feed, source);
   }
 
   peeks(): AsyncIterable<Peek> {
@@ -72,23 +71,6 @@ class PeekerLoop implements Peeker {
   #endStream(): void {
     this.#streamEnded = true;
     for (const pull of this.#pulls.splice(0)) pull.resolve(DONE);
-  }
-
-  async #run(): Promise<void> {
-    try {
-      await this.#loop();
-    } catch (err) {
-      this.#loopError = asError(err);
-    }
-    this.#over = true;
-    this.#endStream();
-    this.#feed.close();
-    try {
-      await this.#source.stop();
-    } catch (err) {
-      this.#stopError = asError(err);
-    }
-    this.#ended.resolve();
   }
 
   async #loop(): Promise<void> {
@@ -110,14 +92,12 @@ class PeekerLoop implements Peeker {
     }
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#wake.signal();
     }
-    await this.#ended.promise;
-    if (this.#loopError !== undefined) throw this.#loopError;
-    if (this.#stopError !== undefined) throw this.#stopError;
+    return this.#end.wait();
   }
 }
 
