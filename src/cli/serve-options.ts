@@ -2,7 +2,7 @@
 // Everything is validated here, so a misconfiguration fails at start with one clear line.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ModelwatchError } from '../core/index.js';
+import { UsageError } from './commands/usage-error.js';
 
 /** Validated controller configuration. Times in ms. */
 export interface ServeOptions {
@@ -41,7 +41,7 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
 /** Parses `500ms`, `30s`, `10m`, `2h` or a plain number of seconds. */
 export function parseDuration(text: string, field: string): number {
   const m = DURATION_RE.exec(text.trim());
-  if (m?.[1] === undefined) throw usage(`${field} ${JSON.stringify(text)} not valid: use e.g. 30s, 10m, 2h`);
+  if (m?.[1] === undefined) throw new UsageError(`${field} ${JSON.stringify(text)} not valid: use e.g. 30s, 10m, 2h`);
   return Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
 }
 
@@ -51,7 +51,7 @@ export function parseListen(text: string): { host: string; port: number } {
   const host = m?.[1] ?? m?.[2];
   const port = Number(m?.[3]);
   if (host === undefined || !Number.isInteger(port) || port > 65535) {
-    throw usage(`--listen ${JSON.stringify(text)} not valid: use host:port, e.g. 127.0.0.1:17070`);
+    throw new UsageError(`--listen ${JSON.stringify(text)} not valid: use host:port, e.g. 127.0.0.1:17070`);
   }
   return { host, port };
 }
@@ -70,30 +70,31 @@ const levelSchema = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']
 
 /**
  * Resolves and validates the options.
- * @throws ModelwatchError BadRequest (a usage error: exit code 2) naming the option.
+ * @throws UsageError (BadRequest: exit code 2) naming the option.
  */
 export function resolveServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const pick = (flag: string | undefined, name: string): string | undefined => flag ?? nonEmpty(env[name]);
   const db = pick(raw.db, 'MODELWATCH_DB') ?? DEFAULT_DB;
   const dbOk = dbSchema.safeParse(db);
-  if (!dbOk.success) throw usage(`--db ${JSON.stringify(db)} not valid: ${dbOk.error.issues[0]?.message ?? 'bad URL'}`);
+  if (!dbOk.success) throw new UsageError(`--db ${JSON.stringify(db)} not valid: ${dbOk.error.issues[0]?.message ?? 'bad URL'}`);
   const { host, port } = parseListen(pick(raw.listen, 'MODELWATCH_LISTEN') ?? DEFAULT_LISTEN);
   const tlsCert = pick(raw.tlsCert, 'MODELWATCH_TLS_CERT');
   const tlsKey = pick(raw.tlsKey, 'MODELWATCH_TLS_KEY');
-  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw usage('--tls-cert and --tls-key go together');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (tlsCert === undefined && !isLoopback(host)) {
-    throw usage(`--listen ${host}: a non-loopback listener requires --tls-cert and --tls-key (wss://)`);
+    throw new UsageError(`--listen ${host}: a non-loopback listener requires --tls-cert and --tls-key (wss://)`);
   }
   const retentionMs = parseDuration(pick(raw.retention, 'MODELWATCH_RETENTION') ?? '10m', '--retention');
   const revText = pick(raw.retentionRevisions, 'MODELWATCH_RETENTION_REVISIONS') ?? '1000000';
   const retentionRevisions = Number(revText);
   if (!/^\d+$/.test(revText) || !Number.isSafeInteger(retentionRevisions)) {
-    throw usage(`--retention-revisions ${JSON.stringify(revText)} not valid: a non-negative integer`);
+    throw new UsageError(`--retention-revisions ${JSON.stringify(revText)} not valid: a non-negative integer`);
   }
-  const level = levelSchema.safeParse(pick(raw.logLevel, 'MODELWATCH_LOG_LEVEL') ?? 'info');
-  if (!level.success) throw usage(`--log-level not valid: one of ${levelSchema.options.join(', ')}`);
+  const levelText = pick(raw.logLevel, 'MODELWATCH_LOG_LEVEL') ?? 'info';
+  const level = levelSchema.safeParse(levelText);
+  if (!level.success) throw new UsageError(`--log-level ${JSON.stringify(levelText)} not valid: use one of ${levelSchema.options.join(', ')}`);
   const presencePeriodMs = parseDuration(pick(raw.presencePeriod, 'MODELWATCH_PRESENCE_PERIOD') ?? '30s', '--presence-period');
-  if (presencePeriodMs < 1000 || presencePeriodMs % 1000 !== 0) throw usage('--presence-period not valid: whole seconds, at least 1s');
+  if (presencePeriodMs < 1000 || presencePeriodMs % 1000 !== 0) throw new UsageError('--presence-period not valid: whole seconds, at least 1s');
   return {
     db, host, port, tlsCert, tlsKey, retentionMs, retentionRevisions, logLevel: level.data, presencePeriodMs,
     adminPassword: nonEmpty(env.MODELWATCH_ADMIN_PASSWORD), dashboard: raw.dashboard ?? true,
@@ -102,8 +103,4 @@ export function resolveServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
-}
-
-function usage(message: string): ModelwatchError {
-  return new ModelwatchError('BadRequest', message);
 }

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { Controller } from '../api/index.js';
-import { SystemClock, errorMessage, hasCode, pinoLogger } from '../core/index.js';
+import { SystemClock, errorMessage, pinoLogger } from '../core/index.js';
+import { exitCodeOf } from './commands/usage-error.js';
 import { resolveServeOptions } from './serve-options.js';
 import type { RawServeOptions, ServeOptions } from './serve-options.js';
 
@@ -37,7 +38,7 @@ Examples:
         options = resolveServeOptions(raw);
       } catch (err) {
         process.stderr.write(`modelwatch serve: ${errorMessage(err)}\n`);
-        process.exit(hasCode(err, 'BadRequest') ? 2 : 1);
+        process.exit(exitCodeOf(err));
       }
       await runServe(options);
     });

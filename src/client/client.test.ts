@@ -2,7 +2,7 @@
 // ManualClock and seeded jitter: reconnect, resume, resync, auth failure and stop, without sockets.
 import { describe, expect, it } from 'vitest';
 import { ManualClock, MemoryLogger, flushMicrotasks, seededRandom } from '../core/index.js';
-import type { ClientEvent } from './client.js';
+import type { Client, ClientEvent } from './client.js';
 import { connect } from './client.js';
 import { FakeController } from './testdata/fake-controller.js';
 
@@ -17,6 +17,15 @@ async function setup(ctl = new FakeController()) {
     user: 'admin', password: 'pw', clock, random: seededRandom(7), logger, dial: ctl.dial, onEvent: (e) => events.push(e),
   });
   return { ctl, clock, client, events, logger };
+}
+
+/** A model watcher past its first batch, with its second next() waiting in Next on the controller. */
+async function blockedInNext(client: Client) {
+  const w = client.watchModel(M);
+  await w.next();
+  const pending = w.next();
+  await flushMicrotasks();
+  return { w, pending };
 }
 
 function watchAllRequests(ctl: FakeController) {
@@ -43,10 +52,7 @@ describe('client watchers', () => {
   it('a controller restart loses and repeats nothing: the watcher resumes from its last revision', async () => {
     const { ctl, clock, client, events } = await setup();
     ctl.commit(1, unit('a/0'));
-    const w = client.watchModel(M);
-    await w.next();
-    const pending = w.next();
-    await flushMicrotasks();
+    const { pending } = await blockedInNext(client);
     ctl.up = false;
     ctl.dropAll();
     await clock.advanceAsync(1_000); // redials fail while down, backing off
@@ -66,10 +72,7 @@ describe('client watchers', () => {
   it('an empty resumed batch is not delivered: the consumer sees only new changes', async () => {
     const { ctl, clock, client } = await setup();
     ctl.commit(1, unit('a/0'));
-    const w = client.watchModel(M);
-    await w.next();
-    const pending = w.next();
-    await flushMicrotasks();
+    const { pending } = await blockedInNext(client);
     ctl.dropAll();
     await clock.advanceAsync(5_000);
     expect(watchAllRequests(ctl)).toHaveLength(2); // resumed, got [] at revision 1, polling again
@@ -82,10 +85,7 @@ describe('client watchers', () => {
   it('resume outside the retained window yields a reset batch with the full state', async () => {
     const { ctl, clock, client, events } = await setup();
     ctl.commit(1, unit('a/0'));
-    const w = client.watchModel(M);
-    await w.next();
-    const pending = w.next();
-    await flushMicrotasks();
+    const { pending } = await blockedInNext(client);
     ctl.dropAll();
     ctl.commit(2, unit('a/1'));
     ctl.oldestResumable = 2; // revision 1 compacted away
@@ -138,10 +138,7 @@ describe('client watchers', () => {
 
   it('redials back off exponentially while the controller is down', async () => {
     const { ctl, clock, client, events } = await setup();
-    const w = client.watchModel(M);
-    await w.next();
-    const pending = w.next();
-    await flushMicrotasks();
+    const { pending } = await blockedInNext(client);
     ctl.up = false;
     ctl.dropAll();
     await clock.advanceAsync(20_000);
@@ -173,10 +170,7 @@ describe('client auth and errors', () => {
 
   it('a watcher whose redial is refused for bad credentials fails instead of retrying forever', async () => {
     const { ctl, clock, client } = await setup();
-    const w = client.watchModel(M);
-    await w.next();
-    const pending = w.next();
-    await flushMicrotasks();
+    const { pending } = await blockedInNext(client);
     ctl.password = 'changed';
     ctl.dropAll();
     const outcome = pending.then(() => 'delivered', (e: unknown) => e);

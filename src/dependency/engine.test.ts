@@ -52,6 +52,11 @@ function newEngine(clock = new ManualClock(), extra: Partial<ConstructorParamete
   return new Engine({ clock, logger: new MemoryLogger(), errorDelayMs: 1000, bounceDelayMs: 10, maxDelayMs: 8000, ...extra });
 }
 
+/** Per-manifold entries of engine.report(). */
+function manifoldReports(engine: Engine): Record<string, Record<string, unknown>> {
+  return engine.report().manifolds as Record<string, Record<string, unknown>>;
+}
+
 describe('Engine', () => {
   it('validates its config with the exact messages', () => {
     expect(() => new Engine({ logger: new MemoryLogger() } as never)).toThrow('missing Clock not valid');
@@ -91,15 +96,12 @@ describe('Engine', () => {
 
   it('getResource of an undeclared input fails the start', async () => {
     const engine = newEngine();
-    const logger = new MemoryLogger();
     const bad = testManifold([], { onStart: (ctx) => ctx.getResource('other') });
-    const e2 = new Engine({ clock: new ManualClock(), logger, errorDelayMs: 1000 });
-    e2.install('bad', bad.manifold);
+    engine.install('bad', bad.manifold);
     await settle();
-    expect((e2.report().manifolds as Record<string, Record<string, unknown>>).bad?.['last-error']).toMatch(/not declared/);
-    e2.kill();
+    expect(manifoldReports(engine).bad?.['last-error']).toMatch(/not declared/);
     engine.kill();
-    await Promise.all([e2.wait(), engine.wait()]);
+    await engine.wait();
   });
 
   it('restarts a failed worker with exponential back-off, capped', async () => {
@@ -122,7 +124,7 @@ describe('Engine', () => {
       delays.push(waited);
     }
     expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
-    const rep = engine.report().manifolds as Record<string, Record<string, unknown>>;
+    const rep = manifoldReports(engine);
     expect(rep.a).toMatchObject({ state: 'started', 'start-count': 7, 'last-error': 'boom 5' });
     engine.kill();
     await engine.wait();
@@ -167,7 +169,7 @@ describe('Engine', () => {
     await clock.advanceAsync(1000);
     await clock.advanceAsync(100);
     expect([a.workers.length, b.workers.length, c.workers.length]).toEqual([2, 2, 2]);
-    const rep = engine.report().manifolds as Record<string, Record<string, unknown>>;
+    const rep = manifoldReports(engine);
     expect(rep.b?.['last-error']).toBeUndefined(); // a bounce is not a failure
     engine.kill();
     await engine.wait();
@@ -197,7 +199,7 @@ describe('Engine', () => {
     a.latest()!.kill(); // input changes: stops cleanly and restarts after errorDelay
     await clock.advanceAsync(1100);
     expect(attempts).toBeGreaterThanOrEqual(2);
-    expect((engine.report().manifolds as Record<string, Record<string, unknown>>).flaky?.state).toBe('started');
+    expect(manifoldReports(engine).flaky?.state).toBe('started');
     engine.kill();
     await engine.wait();
   });
@@ -215,7 +217,7 @@ describe('Engine', () => {
     await settle();
     await clock.advanceAsync(10);
     expect(b.workers).toHaveLength(2);
-    expect(Object.keys(engine.report().manifolds as object)).toEqual(['b']);
+    expect(Object.keys(manifoldReports(engine))).toEqual(['b']);
     await clock.advanceAsync(60_000);
     expect(u.workers).toHaveLength(1);
     engine.kill();
@@ -231,7 +233,7 @@ describe('Engine', () => {
     a.latest()!.fail(new Error('benign'));
     await clock.advanceAsync(1000);
     expect(a.workers).toHaveLength(2);
-    expect((engine.report().manifolds as Record<string, Record<string, unknown>>).a?.['last-error']).toBeUndefined();
+    expect(manifoldReports(engine).a?.['last-error']).toBeUndefined();
     engine.kill();
     await engine.wait();
   });
@@ -298,7 +300,7 @@ describe('Engine', () => {
     expect(() => engine.install('', testManifold().manifold)).toThrow(expect.objectContaining({ code: 'NotValid' }));
     expect(() => engine.install('self', testManifold(['self']).manifold)).toThrow(/itself/);
     expect(() => engine.install('x', {} as Manifold)).toThrow(/missing start/);
-    expect(Object.keys(engine.report().manifolds as object)).toEqual(['a']);
+    expect(Object.keys(manifoldReports(engine))).toEqual(['a']);
     engine.kill();
     expect(() => engine.install('late', testManifold().manifold)).toThrow(/shutting down/);
   });

@@ -10,6 +10,17 @@ import { readSecret } from './secret-input.js';
 import { UsageError } from './usage-error.js';
 
 const ACCESS = ['read', 'write', 'admin'] as const;
+type Access = (typeof ACCESS)[number];
+
+function isAccess(v: string): v is Access {
+  return (ACCESS as readonly string[]).includes(v);
+}
+
+/** Prints a listing: JSON under --json, else a table of `header` and one `row` per item. */
+function writeList<T>(io: CliIo, json: boolean | undefined, list: readonly T[], header: string[], row: (item: T) => string[]): void {
+  if (json === true) io.stdout.write(`${JSON.stringify(list)}\n`);
+  else io.stdout.write(textTable([header, ...list.map(row)]));
+}
 
 export function registerModels(program: Command, io: CliIo): void {
   const models = program.command('models').description('list, add and remove models');
@@ -19,8 +30,9 @@ export function registerModels(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const list = await (await restClient(io)).listModels();
-      if (opts.json === true) io.stdout.write(`${JSON.stringify(list)}\n`);
-      else io.stdout.write(textTable([['Name', 'UUID', 'Owner', 'Access'], ...list.map((m) => [m.name, m.uuid, typeof m.owner === 'string' ? m.owner : '-', typeof m.access === 'string' ? m.access : '-'])]));
+      writeList(io, opts.json, list, ['Name', 'UUID', 'Owner', 'Access'], (m) => [
+        m.name, m.uuid, typeof m.owner === 'string' ? m.owner : '-', typeof m.access === 'string' ? m.access : '-',
+      ]);
     });
   models
     .command('add')
@@ -75,10 +87,10 @@ export function registerUsers(program: Command, io: CliIo): void {
     .argument('<model>', 'model name or UUID')
     .argument('<access>', 'read, write or admin')
     .action(async (name: string, model: string, access: string) => {
-      if (!(ACCESS as readonly string[]).includes(access)) throw new UsageError(`access ${JSON.stringify(access)} not valid: use read, write or admin`);
+      if (!isAccess(access)) throw new UsageError(`access ${JSON.stringify(access)} not valid: use read, write or admin`);
       const rest = await restClient(io);
       const m = await resolveModel(rest, model);
-      await rest.grant(name, m.uuid, access as (typeof ACCESS)[number]);
+      await rest.grant(name, m.uuid, access);
       io.stdout.write(`${name} has ${access} access to ${m.name}\n`);
     });
   user
@@ -106,10 +118,9 @@ export function registerUsers(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const users = await (await restClient(io)).listUsers();
-      if (opts.json === true) io.stdout.write(`${JSON.stringify(users)}\n`);
-      else io.stdout.write(textTable([['Name', 'Display name', 'Access', 'Models'], ...users.map((u) => [
+      writeList(io, opts.json, users, ['Name', 'Display name', 'Access', 'Models'], (u) => [
         u.name, u.displayName === undefined || u.displayName === '' ? '-' : u.displayName, u.controllerAccess ?? '-', String(u.models?.length ?? 0),
-      ])]));
+      ]);
     });
   user.addHelpText('after', `
 Examples:

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ModelwatchError } from '../../core/index.js';
+import { parseEndpoint } from '../../client/index.js';
 
 /** One saved login. */
 export interface SavedLogin {
@@ -14,7 +15,17 @@ export interface SavedLogin {
   token: string;
 }
 
-const fileSchema = z.object({ url: z.string(), user: z.string().min(1), token: z.string().min(1) });
+// The URL is checked here, so a corrupt one is reported as the file's fault, not MODELWATCH_URL's.
+const fileSchema = z.object({ url: z.string().refine(isControllerUrl), user: z.string().min(1), token: z.string().min(1) });
+
+function isControllerUrl(url: string): boolean {
+  try {
+    parseEndpoint(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Where the credentials file lives. */
 export function credentialsPath(env: Readonly<Record<string, string | undefined>>): string {

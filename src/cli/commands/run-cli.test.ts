@@ -1,9 +1,8 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../testing/index.js';
 import { parseOps } from './apply-command.js';
 import { credentialsPath, loadLogin, saveLogin } from './credentials-file.js';
 import { parsePairs } from './entity-commands.js';
@@ -14,11 +13,7 @@ let home: string;
 let closedPort = 0;
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'mw-cli-'));
-  // A port nothing listens on: bound, then closed.
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  closedPort = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
+  closedPort = await freePort(); // nothing listens on it
 });
 afterAll(async () => {
   await rm(home, { recursive: true, force: true });
@@ -34,6 +29,7 @@ describe('usage errors exit 2 with one line', () => {
     [['get', 'unit']],
     [['watch', '--since', 'abc']],
     [['watch', '--model', 'x', '--controller']],
+    [['watch', '--kind', 'Unit']],
     [['user', 'grant', 'bob', 'default', 'root']],
     [['apply', '-f', '/nonexistent/ops.json']],
     [['apply', '-f', 'x', '--chunk-size', '0']],
@@ -111,6 +107,8 @@ describe('saved login', () => {
     expect(await loadLogin(path)).toEqual({ url: 'http://127.0.0.1:17070', user: 'admin', token: 't' });
     await saveLogin(path, { url: 'x', user: '', token: '' }).catch(() => undefined);
     await expect(loadLogin(path)).rejects.toThrow(/run modelwatch login again/);
+    await saveLogin(path, { url: 'ftp://x', user: 'admin', token: 't' });
+    await expect(loadLogin(path)).rejects.toThrow(`credentials file ${path} not valid (run modelwatch login again)`);
   });
 
   it('defaults to ~/.config/modelwatch/credentials.json', () => {

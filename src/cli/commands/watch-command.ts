@@ -1,6 +1,7 @@
 // `modelwatch watch`: streams a model's (or every model's) deltas, one line each or NDJSON, and
 // keeps going across controller restarts (reconnect + resume), saying so on stderr.
 import type { Command } from 'commander';
+import { validateKind } from '../../core/index.js';
 import type { ClientEvent } from '../../client/index.js';
 import { DeltaPrinter } from '../output/delta-printer.js';
 import type { CliIo } from './cli-io.js';
@@ -62,6 +63,8 @@ Examples:
     .action(async (opts: WatchOptions) => {
       if (opts.controller === true && opts.model !== undefined) throw new UsageError('--model and --controller cannot be used together');
       const since = opts.since === undefined ? undefined : parseRevision(opts.since, '--since');
+      // A misspelt kind would otherwise filter out everything, silently (NotValid: exit code 2).
+      for (const kind of opts.kind) validateKind(kind, '--kind');
       const logger = cliLogger(io.stderr, debug());
       const client = await rpcClient(io, logger, connectionNotices(io, debug()));
       try {

@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startControllerProcess } from '../../testing/index.js';
+import type { ControllerProcess } from '../../testing/index.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -21,55 +21,12 @@ export function serverPiecesReady(): boolean {
   return existsSync(stateTs) && /\busers\s*\(/.test(readFileSync(stateTs, 'utf8'));
 }
 
-/** A port nothing listens on right now (bound to 0, then closed). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** A running controller child. */
-export interface ControllerProcess {
-  url: string;
-  child: ChildProcess;
-  /** SIGTERM, then waits for exit. */
-  stop(): Promise<void>;
-}
+export { freePort } from '../../testing/index.js';
+export type { ControllerProcess } from '../../testing/index.js';
 
 /** Starts `modelwatch serve` on `port` with a SQLite file and waits for /healthz. */
-export async function startController(dbPath: string, port: number, adminPassword: string): Promise<ControllerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--db', `sqlite:${dbPath}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
-    cwd: REPO, env: { ...process.env, MODELWATCH_ADMIN_PASSWORD: adminPassword }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`modelwatch serve exited ${child.exitCode}: ${log}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`modelwatch serve not healthy within 45 s: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+export function startController(dbPath: string, port: number, adminPassword: string): Promise<ControllerProcess> {
+  return startControllerProcess({ db: `sqlite:${dbPath}`, port, adminPassword, readyTimeoutMs: 45_000 });
 }
 
 /** Outcome of a CLI run. */
