@@ -9,6 +9,21 @@ import { watchEntities } from './watch-entities.js';
 const change = (kind: string, id: string, data: Record<string, unknown> = {}): Delta => ({ removed: false, entity: info(kind, id, data) });
 const removal = (kind: string, id: string, data: Record<string, unknown> = {}): Delta => ({ removed: true, entity: info(kind, id, data) });
 
+/**
+ * Follows `w` through fromWatcher until it waits for a batch the script lacks, then aborts; the
+ * run must end with the abort reason (not an error of its own). Gives the follower's calls.
+ */
+async function followScript(w: ScriptedWatcher): Promise<string[]> {
+  const rec = recordingFollower();
+  const ac = new AbortController();
+  const done = watchEntities(fromWatcher(w), rec.follower, { signal: ac.signal }).catch((e: unknown) => e);
+  await flushMicrotasks();
+  expect(w.waiting).toBe(true);
+  ac.abort();
+  expect(await done).toBe(ac.signal.reason);
+  return rec.log;
+}
+
 describe('fromWatcher', () => {
   it('maps a batch to one event: changes as entities, removals as tombstones (ids only), in batch order', async () => {
     const w = new ScriptedWatcher().push([]).push([change('unit', 'mysql/0'), removal('machine', '3', { series: 'x' }), change('unit', 'a')]);
@@ -22,24 +37,12 @@ describe('fromWatcher', () => {
 
   it('only the first batch is the backlog (lastBacklogged), even when empty', async () => {
     const w = new ScriptedWatcher().push([]).push([change('unit', 'a')]);
-    const rec = recordingFollower();
-    const ac = new AbortController();
-    const done = watchEntities(fromWatcher(w), rec.follower, { signal: ac.signal }).catch(() => undefined);
-    await flushMicrotasks();
-    ac.abort();
-    await done;
-    expect(rec.log).toEqual(['batch synced', 'new unit a {}', 'batch synced']);
+    expect(await followScript(w)).toEqual(['batch synced', 'new unit a {}', 'batch synced']);
   });
 
   it('onDeleted gets the last delivered version, not the removal delta\'s info', async () => {
     const w = new ScriptedWatcher().push([change('unit', 'a', { v: 1 })]).push([removal('unit', 'a', { v: 2 })]);
-    const rec = recordingFollower();
-    const ac = new AbortController();
-    const done = watchEntities(fromWatcher(w), rec.follower, { signal: ac.signal }).catch(() => undefined);
-    await flushMicrotasks();
-    ac.abort();
-    await done;
-    expect(rec.log).toEqual(['new unit a {"v":1}', 'batch synced', 'deleted unit a {"v":1}', 'batch synced']);
+    expect(await followScript(w)).toEqual(['new unit a {"v":1}', 'batch synced', 'deleted unit a {"v":1}', 'batch synced']);
   });
 
   it('return() stops the watcher at once while next() is pending; that step resolves done', async () => {
@@ -118,13 +121,7 @@ describe('fromWatcher', () => {
 
     const w2 = new ScriptedWatcher();
     w2.push([change('unit', 'a', { v: 1 }), change('unit', 'b')]).push([change('unit', 'a', { v: 2 })], { reset: true });
-    const rec = recordingFollower();
-    const ac = new AbortController();
-    const done = watchEntities(fromWatcher(w2), rec.follower, { signal: ac.signal }).catch(() => undefined);
-    await flushMicrotasks();
-    ac.abort();
-    await done;
-    expect(rec.log).toEqual(['new unit a {"v":1}', 'new unit b {}', 'batch synced', 'updated unit a {"v":1} -> {"v":2}', 'deleted unit b {}', 'batch synced']);
+    expect(await followScript(w2)).toEqual(['new unit a {"v":1}', 'new unit b {}', 'batch synced', 'updated unit a {"v":1} -> {"v":2}', 'deleted unit b {}', 'batch synced']);
   });
 
   it('a sticky reset flag (set once, for the first batch) does not turn later batches into resets', async () => {

@@ -213,15 +213,8 @@ class FollowerRun {
   /** Delivers at most one call, then onBatchDone, as #deliverFrom would for `[call]`. */
   #deliverOne(call: FollowerCall | undefined): Promise<void> | undefined {
     if (call !== undefined) {
-      applyCall(this.#view, call);
-      let pending: PromiseLike<unknown> | undefined;
-      try {
-        pending = thenable(this.#invoke(call));
-      } catch (err) {
-        throw this.#failure(call, err);
-      }
+      const pending = this.#deliverCall(call);
       if (pending !== undefined) return this.#awaitCall(pending, call, NO_CALLS, 0);
-      this.#throwIfAborted();
     }
     return this.#deliverFrom(NO_CALLS, 0);
   }
@@ -253,15 +246,8 @@ class FollowerRun {
     for (let i = from; i < calls.length; i++) {
       const call = calls[i];
       if (call === undefined) continue;
-      applyCall(this.#view, call);
-      let pending: PromiseLike<unknown> | undefined;
-      try {
-        pending = thenable(this.#invoke(call));
-      } catch (err) {
-        throw this.#failure(call, err);
-      }
+      const pending = this.#deliverCall(call);
       if (pending !== undefined) return this.#awaitCall(pending, call, calls, i + 1);
-      this.#throwIfAborted();
     }
     let pending: PromiseLike<unknown> | undefined;
     try {
@@ -272,6 +258,22 @@ class FollowerRun {
     if (pending !== undefined) return this.#awaitCall(pending, undefined, calls, calls.length + 1);
     this.#throwIfAborted();
     return undefined;
+  }
+
+  /**
+   * Commits one call to the view and invokes its callback: the callback's promise when it returned
+   * one (the caller awaits it), else undefined once the abort flag was checked. Throws #failure().
+   */
+  #deliverCall(call: FollowerCall): PromiseLike<unknown> | undefined {
+    applyCall(this.#view, call);
+    let pending: PromiseLike<unknown> | undefined;
+    try {
+      pending = thenable(this.#invoke(call));
+    } catch (err) {
+      throw this.#failure(call, err);
+    }
+    if (pending === undefined) this.#throwIfAborted();
+    return pending;
   }
 
   /** Awaits a callback's promise, then goes on with calls[next…] (past the end: the batch is done). */

@@ -1,23 +1,20 @@
 // Revisions, resume and reset (spec §4.7): positions are database revisions with a database backing,
 // store tokens without one; resuming inside the window gives only the deltas since.
-import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, flushMicrotasks, nullLogger, seededRandom } from '../core/index.js';
-import type { MultiwatcherConfig } from './config.js';
+import { describe, expect, it } from 'vitest';
+import { flushMicrotasks, seededRandom } from '../core/index.js';
 import { DeltaView, MemoryBacking, MODEL_1 as M1, MODEL_2 as M2, settle, shortDeltas as short, unitInfo as unit } from './testing/index.js';
-import { MultiwatcherWorker } from './worker.js';
+import { workerStarter } from './testdata/workers.js';
+import type { MultiwatcherWorker } from './worker.js';
 
-const workers: MultiwatcherWorker[] = [];
-afterEach(async () => {
-  for (const w of workers.splice(0)) {
-    w.kill();
-    await w.wait().catch(() => undefined);
-  }
-});
+const start = workerStarter({ retainRevisions: 100 });
 
-function start(backing: MemoryBacking, extra: Partial<MultiwatcherConfig> = {}): MultiwatcherWorker {
-  const w = new MultiwatcherWorker({ clock: new ManualClock(1_000), logger: nullLogger, backing, retainRevisions: 100, ...extra });
-  workers.push(w);
-  return w;
+/** Watches MODEL_1 on `w`, takes the first batch, stops, and gives the position to resume from. */
+async function positionAfterFirstBatch(w: MultiwatcherWorker): Promise<number> {
+  const first = w.watchModel(M1);
+  await first.next();
+  const since = first.revision();
+  await first.stop();
+  return since;
 }
 
 describe('revisions', () => {
@@ -88,10 +85,7 @@ describe('resume', () => {
   it('resume outside the window yields a full snapshot flagged as a reset', async () => {
     const backing = new MemoryBacking({ initial: [unit('a/0'), unit('b/0')] });
     const w = start(backing, { retainRevisions: 0 });
-    const first = w.watchModel(M1);
-    await first.next();
-    const since = first.revision();
-    await first.stop();
+    const since = await positionAfterFirstBatch(w);
     backing.remove(unit('b/0')); // unheld now: deleted, the floor passes `since`
     backing.update(unit('c/0'));
     await settle(w);
@@ -116,10 +110,7 @@ describe('resume', () => {
   it('a resumed watcher holds what was live at its revision: its removals are kept until it hears of them', async () => {
     const backing = new MemoryBacking({ initial: [unit('a/0')] });
     const w = start(backing, { retainRevisions: 1 });
-    const first = w.watchModel(M1);
-    await first.next();
-    const since = first.revision();
-    await first.stop();
+    const since = await positionAfterFirstBatch(w);
     const resumed = w.watchModel(M1, { since }); // bound at once: pins a/0 from here on
     backing.remove(unit('a/0'));
     for (let i = 0; i < 10; i++) backing.update(unit('filler/0', { i }));
@@ -133,10 +124,7 @@ describe('resume', () => {
     const backing = new MemoryBacking({ initial: [unit('a/0'), unit('b/0')] });
     const controllerA = start(backing);
     const controllerB = start(backing);
-    const onA = controllerA.watchModel(M1);
-    await onA.next();
-    const since = onA.revision();
-    await onA.stop();
+    const since = await positionAfterFirstBatch(controllerA);
     backing.remove(unit('a/0'));
     backing.update(unit('b/0', { v: 1 }));
     await settle(controllerB);
@@ -186,12 +174,9 @@ describe('resume without database revisions', () => {
   it('tokens resume against the same store only', async () => {
     const backing = new MemoryBacking({ revisions: false, initial: [unit('a/0')] });
     const w = start(backing, { random: seededRandom(7) });
-    const first = w.watchModel(M1);
-    await first.next();
-    const token = first.revision();
+    const token = await positionAfterFirstBatch(w);
     expect(token).toBeGreaterThan(2 ** 33);
     expect(Number.isSafeInteger(token)).toBe(true);
-    await first.stop();
     backing.update(unit('b/0'));
     await settle(w);
     const resumed = w.watchModel(M1, { since: token });

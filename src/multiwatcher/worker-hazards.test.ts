@@ -1,30 +1,13 @@
 // Hazards of the worker: stops during blocked calls, stalled consumers, backing failures mid-stream,
 // kill with calls pending, death of the worker.
 import { Registry, Gauge } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, flushMicrotasks, nullLogger } from '../core/index.js';
-import type { MultiwatcherConfig } from './config.js';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, flushMicrotasks } from '../core/index.js';
 import { isErrStopped } from './errors.js';
 import { MemoryBacking, MODEL_1 as M1, MODEL_2 as M2, settle, shortDeltas as short, unitInfo as unit } from './testing/index.js';
-import { MultiwatcherWorker } from './worker.js';
+import { state, workerStarter } from './testdata/workers.js';
 
-const workers: MultiwatcherWorker[] = [];
-afterEach(async () => {
-  for (const w of workers.splice(0)) {
-    w.kill();
-    await w.wait().catch(() => undefined);
-  }
-});
-
-function start(backing: MemoryBacking, extra: Partial<MultiwatcherConfig> = {}): MultiwatcherWorker {
-  const w = new MultiwatcherWorker({ clock: new ManualClock(1_000), logger: nullLogger, backing, ...extra });
-  workers.push(w);
-  return w;
-}
-
-async function state<T>(p: Promise<T>): Promise<T | 'pending'> {
-  return Promise.race([p, flushMicrotasks().then(() => 'pending' as const)]);
-}
+const start = workerStarter();
 
 function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(

@@ -1,30 +1,14 @@
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EntityInfo } from '../core/index.js';
 import { ManualClock, MemoryLogger, flushMicrotasks, nullLogger } from '../core/index.js';
 import type { MultiwatcherConfig } from './config.js';
 import { isErrStopped } from './errors.js';
 import { MemoryBacking, MODEL_1 as M1, MODEL_2 as M2, settle, shortDeltas as short, unitInfo as unit } from './testing/index.js';
 import { MultiwatcherWorker } from './worker.js';
+import { state, workerStarter } from './testdata/workers.js';
 
-const workers: MultiwatcherWorker[] = [];
-afterEach(async () => {
-  for (const w of workers.splice(0)) {
-    w.kill();
-    await w.wait().catch(() => undefined);
-  }
-});
-
-function start(backing: MemoryBacking, extra: Partial<MultiwatcherConfig> = {}): MultiwatcherWorker {
-  const w = new MultiwatcherWorker({ clock: new ManualClock(1_000), logger: nullLogger, backing, ...extra });
-  workers.push(w);
-  return w;
-}
-
-/** Resolves to 'pending' when p has not settled after the worker settled. */
-async function state<T>(p: Promise<T>): Promise<T | 'pending'> {
-  return Promise.race([p, flushMicrotasks().then(() => 'pending' as const)]);
-}
+const start = workerStarter();
 
 describe('MultiwatcherWorker configuration', () => {
   it('checks Clock, Logger and Backing in that order with the exact messages', () => {
