@@ -48,6 +48,7 @@ describe('createAuthService configuration', () => {
   it('names the first missing dependency', () => {
     const clock = new ManualClock();
     expect(() => createAuthService({} as AuthServiceConfig)).toThrow('missing Clock not valid');
+    expect(() => createAuthService(null as unknown as AuthServiceConfig)).toThrow('missing Clock not valid');
     expect(() => createAuthService({ clock } as unknown as AuthServiceConfig)).toThrow('missing Logger not valid');
     expect(() => createAuthService({ clock, logger: nullLogger } as unknown as AuthServiceConfig)).toThrow('missing UserStore not valid');
     expect(() => createAuthService({ clock, logger: nullLogger, users: new MemoryUserStore(), limits: { tokenTtlMs: -1 } })).toThrow(

@@ -61,7 +61,8 @@ class ControllerAuth implements AuthService {
   #accessEpoch = 0;
 
   constructor(config: AuthServiceConfig) {
-    const c = (typeof config === 'object' ? config : {}) as Partial<AuthServiceConfig>;
+    const raw = config as unknown; // JavaScript callers may pass anything, null included
+    const c = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<AuthServiceConfig>;
     if (!hasMethods(c.clock, ['now', 'setTimeout'])) throw new NotValidError('missing Clock not valid');
     if (!hasMethods(c.logger, ['debug', 'info', 'warn', 'error'])) throw new NotValidError('missing Logger not valid');
     if (!hasMethods(c.users, ['getUser', 'getModelAccess', 'getAgentCredential'])) throw new NotValidError('missing UserStore not valid');

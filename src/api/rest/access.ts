@@ -5,6 +5,7 @@ import { ModelwatchError, validateModelUUID } from '../../core/index.js';
 import type { UserAdmin } from '../auth/user-admin.js';
 import { cachedModelAccess } from '../facades/index.js';
 import type { ControllerServices, Identity, ModelAccess } from '../services.js';
+import type { RouteContext } from './route.js';
 
 const RANK: Readonly<Record<ModelAccess | '', number>> = Object.freeze({ '': 0, read: 1, write: 2, admin: 3 });
 
@@ -35,6 +36,22 @@ export async function requireModel(services: ControllerServices, identity: Ident
 }
 
 /**
+ * The model a route acts on (path parameter `param`), checked as requireModel does: its UUID is
+ * validated first, then the caller authenticated, then `need` required.
+ * @throws NotValid (400) for a malformed UUID; as authenticate and requireModel otherwise.
+ */
+export async function requireRouteModel(
+  ctx: RouteContext,
+  need: ModelAccess,
+  param = 'uuid',
+): Promise<{ uuid: string; identity: Identity; access: ModelAccess }> {
+  const uuid = checkModelUUID(ctx.params[param] ?? '');
+  const identity = await ctx.identity();
+  const access = await requireModel(ctx.deps.services, identity, uuid, need);
+  return { uuid, identity, access };
+}
+
+/**
  * True when an identity holding `have` on the entity's model may write (or remove) this entity:
  * users need `write` (`admin` for the model entity itself); an agent only its own machine or unit
  * entity, never a removal. Pure: callers pass the access `requireModel` already looked up, so a
@@ -52,7 +69,7 @@ export function mayWriteEntity(identity: Identity, have: ModelAccess, id: Entity
 }
 
 /** True for a user who is a superuser now (re-read: a demotion applies at once). */
-export async function isSuperuser(admin: UserAdmin, identity: Identity): Promise<boolean> {
+async function isSuperuser(admin: UserAdmin, identity: Identity): Promise<boolean> {
   if (identity.kind !== 'user') return false;
   return (await admin.getUser(identity.name))?.controllerAccess === 'superuser';
 }

@@ -1,9 +1,10 @@
 // Entity routes: read, write and remove one entity, list a model's entities in pages, and apply a
 // transaction of updates and removals at one revision.
 import type { EntityId, EntityInfo } from '../../core/index.js';
-import { ModelwatchError, compareEntityIds, validateKind } from '../../core/index.js';
+import { ModelwatchError, compareEntityIds, validateId, validateKind } from '../../core/index.js';
 import type { StateOp } from '../../state/index.js';
-import { checkModelUUID, mayWriteEntity, permissionDenied, requireModel } from './access.js';
+import type { Identity, ModelAccess } from '../services.js';
+import { checkModelUUID, mayWriteEntity, permissionDenied, requireModel, requireRouteModel } from './access.js';
 import type { Route, RouteContext } from './route.js';
 import { applyBody, entityBody, parseBody, storedData } from './schemas.js';
 
@@ -13,11 +14,29 @@ export const MAX_PAGE_LIMIT = 10_000;
 
 const ENTITY = '/v1/models/{uuid}/entities/{kind}/{id}';
 
+/** The path's entity, validated (UUID, kind, id) before the caller is authenticated. */
 function entityId(ctx: RouteContext): EntityId {
   const modelUUID = checkModelUUID(ctx.params.uuid ?? '');
   const kind = ctx.params.kind ?? '';
   validateKind(kind, 'kind');
-  return { kind, modelUUID, id: ctx.params.id ?? '' };
+  const id = ctx.params.id ?? '';
+  validateId(id, 'id');
+  return { kind, modelUUID, id };
+}
+
+/** The path's entity and the caller, who has at least read on its model. */
+async function readableEntity(ctx: RouteContext): Promise<{ id: EntityId; identity: Identity; have: ModelAccess }> {
+  const id = entityId(ctx);
+  const identity = await ctx.identity();
+  const have = await requireModel(ctx.deps.services, identity, id.modelUUID, 'read');
+  return { id, identity, have };
+}
+
+/** The path's entity, once the caller may write it (or remove it, with `removal`). */
+async function writableEntity(ctx: RouteContext, removal: boolean): Promise<EntityId> {
+  const { id, identity, have } = await readableEntity(ctx);
+  if (!mayWriteEntity(identity, have, id, removal)) throw permissionDenied();
+  return id;
 }
 
 function notFound(id: EntityId): ModelwatchError {
@@ -37,10 +56,8 @@ export function entityRoutes(): Route[] {
       pattern: ENTITY,
       modelParam: 'uuid',
       async handle(ctx) {
-        const id = entityId(ctx);
-        const { services } = ctx.deps;
-        await requireModel(services, await ctx.identity(), id.modelUUID, 'read');
-        const entity = await services.state.get(id);
+        const { id } = await readableEntity(ctx);
+        const entity = await ctx.deps.services.state.get(id);
         if (entity === undefined) throw notFound(id);
         return { status: 200, body: entity };
       },
@@ -50,13 +67,9 @@ export function entityRoutes(): Route[] {
       pattern: ENTITY,
       modelParam: 'uuid',
       async handle(ctx) {
-        const id = entityId(ctx);
-        const { services } = ctx.deps;
-        const identity = await ctx.identity();
-        const have = await requireModel(services, identity, id.modelUUID, 'read');
-        if (!mayWriteEntity(identity, have, id, false)) throw permissionDenied();
+        const id = await writableEntity(ctx, false);
         const data = storedData(id.kind, id.modelUUID, id.id, parseBody(entityBody, await ctx.body()));
-        const revision = await services.state.update({ ...id, data });
+        const revision = await ctx.deps.services.state.update({ ...id, data });
         return { status: 200, body: { revision } };
       },
     },
@@ -65,11 +78,8 @@ export function entityRoutes(): Route[] {
       pattern: ENTITY,
       modelParam: 'uuid',
       async handle(ctx) {
-        const id = entityId(ctx);
+        const id = await writableEntity(ctx, true);
         const { services } = ctx.deps;
-        const identity = await ctx.identity();
-        const have = await requireModel(services, identity, id.modelUUID, 'read');
-        if (!mayWriteEntity(identity, have, id, true)) throw permissionDenied();
         refuseModelRemoval(id.kind);
         if ((await services.state.get(id)) === undefined) throw notFound(id);
         return { status: 200, body: { revision: await services.state.remove(id) } };
@@ -92,9 +102,8 @@ export function entityRoutes(): Route[] {
 
 /** `?kind=&after=<kind>/<id>&limit=` → `{entities, revision, more?, next?}` in (kind, id) order. */
 async function listEntities(ctx: RouteContext): Promise<{ status: number; body: unknown }> {
-  const modelUUID = checkModelUUID(ctx.params.uuid ?? '');
+  const { uuid: modelUUID } = await requireRouteModel(ctx, 'read');
   const { services } = ctx.deps;
-  await requireModel(services, await ctx.identity(), modelUUID, 'read');
   const kind = ctx.query.get('kind') ?? undefined;
   if (kind !== undefined) validateKind(kind, 'kind');
   const limit = pageLimit(ctx.query.get('limit'));
@@ -133,25 +142,21 @@ function afterCursor(v: string | null, modelUUID: string): EntityId | undefined 
 
 /** All ops in one state transaction; the first invalid or forbidden op fails the whole call. */
 async function applyOps(ctx: RouteContext): Promise<{ status: number; body: unknown }> {
-  const modelUUID = checkModelUUID(ctx.params.uuid ?? '');
-  const { services } = ctx.deps;
-  const identity = await ctx.identity();
-  const have = await requireModel(services, identity, modelUUID, 'read');
+  const { uuid: modelUUID, identity, access: have } = await requireRouteModel(ctx, 'read');
   const { ops } = parseBody(applyBody, await ctx.body());
   const stateOps: StateOp[] = [];
   for (const [i, op] of ops.entries()) {
     try {
-      if (op.op === 'update') {
-        const id = { kind: op.entity.kind, modelUUID, id: op.entity.id };
-        validateKind(id.kind, 'kind');
-        if (!mayWriteEntity(identity, have, id, false)) throw permissionDenied();
-        stateOps.push({ op: 'update', entity: { ...id, data: storedData(id.kind, modelUUID, id.id, op.entity.data) } });
-      } else {
-        const id = { kind: op.kind, modelUUID, id: op.id };
-        validateKind(id.kind, 'kind');
-        if (!mayWriteEntity(identity, have, id, true)) throw permissionDenied();
+      const removal = op.op === 'remove';
+      const id = removal ? { kind: op.kind, modelUUID, id: op.id } : { kind: op.entity.kind, modelUUID, id: op.entity.id };
+      validateKind(id.kind, 'kind');
+      validateId(id.id, 'id');
+      if (!mayWriteEntity(identity, have, id, removal)) throw permissionDenied();
+      if (removal) {
         refuseModelRemoval(id.kind);
         stateOps.push({ op: 'remove', id });
+      } else {
+        stateOps.push({ op: 'update', entity: { ...id, data: storedData(id.kind, modelUUID, id.id, op.entity.data) } });
       }
     } catch (err) {
       if (err instanceof ModelwatchError && err.code !== 'PermissionDenied') {
@@ -160,5 +165,5 @@ async function applyOps(ctx: RouteContext): Promise<{ status: number; body: unkn
       throw err;
     }
   }
-  return { status: 200, body: { revision: await services.state.apply(stateOps) } };
+  return { status: 200, body: { revision: await ctx.deps.services.state.apply(stateOps) } };
 }

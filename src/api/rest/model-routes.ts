@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityInfo } from '../../core/index.js';
 import { ModelwatchError } from '../../core/index.js';
 import type { Identity, ModelAccess } from '../services.js';
-import { checkModelUUID, isSuperuser, permissionDenied, requireModel } from './access.js';
+import { permissionDenied, requireRouteModel } from './access.js';
 import type { Route, RouteContext } from './route.js';
 import { createModelBody, parseBody, passwordBody } from './schemas.js';
 
@@ -33,10 +33,8 @@ export function modelRoutes(): Route[] {
       pattern: '/v1/models/{uuid}',
       modelParam: 'uuid',
       async handle(ctx) {
-        const uuid = checkModelUUID(ctx.params.uuid ?? '');
-        const { services } = ctx.deps;
-        const access = await requireModel(services, await ctx.identity(), uuid, 'read');
-        const m = await services.state.get({ kind: 'model', modelUUID: uuid, id: uuid });
+        const { uuid, access } = await requireRouteModel(ctx, 'read');
+        const m = await ctx.deps.services.state.get({ kind: 'model', modelUUID: uuid, id: uuid });
         if (m === undefined) throw new ModelwatchError('NotFound', `model "${uuid}" not found`);
         return { status: 200, body: modelView(m, access) };
       },
@@ -46,9 +44,8 @@ export function modelRoutes(): Route[] {
       pattern: '/v1/models/{uuid}',
       modelParam: 'uuid',
       async handle(ctx) {
-        const uuid = checkModelUUID(ctx.params.uuid ?? '');
+        const { uuid } = await requireRouteModel(ctx, 'admin');
         const { services, admin } = ctx.deps;
-        await requireModel(services, await ctx.identity(), uuid, 'admin');
         // One revision removes the model and all its entities (spec/state.md §3); then its grants.
         const revision = await services.state.remove({ kind: 'model', modelUUID: uuid, id: uuid });
         await admin.forgetModel(uuid);
@@ -63,11 +60,9 @@ export function modelRoutes(): Route[] {
       pattern: '/v1/models/{uuid}/agents/{tag}/password',
       modelParam: 'uuid',
       async handle(ctx) {
-        const uuid = checkModelUUID(ctx.params.uuid ?? '');
-        const { services, admin } = ctx.deps;
-        await requireModel(services, await ctx.identity(), uuid, 'admin');
+        const { uuid } = await requireRouteModel(ctx, 'admin');
         const { password } = parseBody(passwordBody, await ctx.body());
-        await admin.setAgentPassword(uuid, ctx.params.tag ?? '', password);
+        await ctx.deps.admin.setAgentPassword(uuid, ctx.params.tag ?? '', password);
         return { status: 200, body: {} };
       },
     },
@@ -79,26 +74,24 @@ async function listModels(ctx: RouteContext): Promise<{ status: number; body: un
   const identity = await ctx.identity();
   const { services } = ctx.deps;
   const models = await services.state.list({ kind: 'model' });
+  const grants = await accessByModel(ctx, identity);
   const out: ModelView[] = [];
-  const superuser = await isSuperuser(ctx.deps.admin, identity);
-  const grants = await accessByModel(ctx, identity, superuser);
   for (const m of models) {
-    const access = superuser ? 'admin' : grants.get(m.modelUUID);
+    const access = grants === 'superuser' ? 'admin' : grants.get(m.modelUUID);
     if (access !== undefined) out.push(modelView(m, access));
   }
   return { status: 200, body: { models: out } };
 }
 
-async function accessByModel(ctx: RouteContext, identity: Identity, superuser: boolean): Promise<Map<string, ModelAccess>> {
-  const map = new Map<string, ModelAccess>();
-  if (superuser) return map;
-  if (identity.kind === 'agent') {
-    map.set(identity.modelUUID, 'read');
-    return map;
-  }
+/**
+ * The caller's access by model, from one read of the user (re-read per request: a demotion or a
+ * revocation applies at once); 'superuser' for admin on every model.
+ */
+async function accessByModel(ctx: RouteContext, identity: Identity): Promise<Map<string, ModelAccess> | 'superuser'> {
+  if (identity.kind === 'agent') return new Map([[identity.modelUUID, 'read']]);
   const user = await ctx.deps.admin.getUser(identity.name);
-  for (const g of user?.models ?? []) map.set(g.modelUUID, g.access);
-  return map;
+  if (user?.controllerAccess === 'superuser') return 'superuser';
+  return new Map((user?.models ?? []).map((g) => [g.modelUUID, g.access]));
 }
 
 /** `{name}` → 201 `{uuid, name, owner, access: "admin", revision}`; names are unique per owner. */

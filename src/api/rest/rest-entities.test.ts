@@ -2,17 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { State } from '../../state/index.js';
 import { createRestHandler } from './rest-handler.js';
 import { M1, M2, M3, RestFixture, basic } from './testdata/rest-fixture.js';
+import type { Bearers } from './testdata/rest-fixture.js';
 
 let f: RestFixture;
-const t = { admin: '', bob: '', reader: '', carol: '' };
+let t: Bearers;
 
 beforeAll(async () => {
   f = await RestFixture.start();
-  for (const u of ['admin', 'bob', 'reader', 'carol'] as const) t[u] = await f.bearer(u);
+  t = await f.bearers();
 });
-afterAll(async () => {
-  await f.stop();
-});
+afterAll(() => f.stop());
 
 describe('REST entities', () => {
   it('PUT then GET an entity whose id holds an encoded slash; GET of a missing one is a JSON 404', async () => {
@@ -97,6 +96,10 @@ describe('REST entities', () => {
     expect(big.status).toBe(413);
     expect(big.json.code).toBe('BadRequest');
     expect((await f.request('PUT', `/v1/models/${M1}/entities/item/a`, { auth: t.bob, body: [1, 2] })).status).toBe(400);
+    const longId = await f.request('GET', `/v1/models/${M1}/entities/item/${'x'.repeat(256)}`, { auth: t.bob });
+    expect(longId.json).toEqual({ error: 'id not valid: must be a string of 1 to 255 characters', code: 'NotValid' });
+    const emptyId = await f.request('POST', url, { auth: t.bob, body: { ops: [{ op: 'remove', kind: 'item', id: '' }] } });
+    expect(emptyId.json).toEqual({ error: 'invalid request: ops[0]: id not valid: must be a string of 1 to 255 characters', code: 'NotValid' });
   });
 
   it('a read-only user reads but cannot write; a user without access gets 403 whether or not the model exists', async () => {

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { M1, M2, PRESENCE_STORE, RestFixture, basic } from './testdata/rest-fixture.js';
+import type { Bearers } from './testdata/rest-fixture.js';
 
 let f: RestFixture;
-const t = { admin: '', bob: '', reader: '', carol: '' };
+let t: Bearers;
 
 beforeAll(async () => {
   f = await RestFixture.start();
-  for (const u of ['admin', 'bob', 'reader', 'carol'] as const) t[u] = await f.bearer(u);
+  t = await f.bearers();
 });
-afterAll(async () => {
-  await f.stop();
-});
+afterAll(() => f.stop());
 
 describe('REST models', () => {
   it('a user creates a model, gets admin on it and sees it listed; others do not', async () => {

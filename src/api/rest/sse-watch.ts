@@ -7,7 +7,7 @@ import type { Clock, Logger, TimerHandle } from '../../core/index.js';
 import { ModelwatchError, errorMessage, toWireDelta } from '../../core/index.js';
 import type { WireDelta } from '../../core/index.js';
 import type { Watcher } from '../../multiwatcher/index.js';
-import { checkModelUUID, requireModel } from './access.js';
+import { permissionDenied, requireRouteModel } from './access.js';
 import type { Route, RouteContext } from './route.js';
 
 /** A heartbeat comment keeps proxies from closing an idle stream (15 s: under common 30–60 s idles). */
@@ -22,10 +22,8 @@ export function watchRoute(heartbeatMs = SSE_HEARTBEAT_MS): Route {
     pattern: '/v1/models/{uuid}/watch',
     modelParam: 'uuid',
     async handle(ctx) {
-      const uuid = checkModelUUID(ctx.params.uuid ?? '');
+      const { uuid, identity } = await requireRouteModel(ctx, 'read');
       const { services } = ctx.deps;
-      const identity = await ctx.identity();
-      await requireModel(services, identity, uuid, 'read');
       const since = sinceOf(ctx);
       const watcher = services.multiwatcher.watchModel(uuid, since === undefined ? undefined : { since });
       const stream = new SseStream({
@@ -155,7 +153,7 @@ class SseStream {
     }
     if (this.#isClosed()) return;
     if (!allowed) {
-      this.#fail(new ModelwatchError('PermissionDenied', 'permission denied'));
+      this.#fail(permissionDenied());
       this.#close();
       this.#c.res.end();
       return;

@@ -2,7 +2,7 @@
 // changing one's own), and model grants (superuser or that model's admin).
 import { ModelwatchError } from '../../core/index.js';
 import { validateUserName } from '../auth/user-admin.js';
-import { checkModelUUID, isSuperuser, permissionDenied, requireModel, requireSuperuser } from './access.js';
+import { checkModelUUID, permissionDenied, requireRouteModel, requireSuperuser } from './access.js';
 import { authenticate } from './authenticate.js';
 import type { Route, RouteContext } from './route.js';
 import { accessBody, createUserBody, loginBody, parseBody, passwordBody } from './schemas.js';
@@ -16,10 +16,11 @@ export function userRoutes(): Route[] {
       pattern: '/v1/users',
       async handle(ctx) {
         const identity = await ctx.identity();
-        const { admin } = ctx.deps;
-        if (await isSuperuser(admin, identity)) return { status: 200, body: { users: await admin.listUsers() } };
         if (identity.kind !== 'user') throw permissionDenied();
+        const { admin } = ctx.deps;
+        // One read of the caller: a superuser (now, not at login) sees everyone, others themselves.
         const me = await admin.getUser(identity.name);
+        if (me?.controllerAccess === 'superuser') return { status: 200, body: { users: await admin.listUsers() } };
         return { status: 200, body: { users: me === undefined ? [] : [me] } };
       },
     },
@@ -124,8 +125,6 @@ async function requireSelfOrSuperuser(ctx: RouteContext, name: string): Promise<
 /** Grants are managed by a superuser or by the model's admin; the model must exist. */
 async function grantTarget(ctx: RouteContext): Promise<[string, string]> {
   const name = userName(ctx);
-  const uuid = checkModelUUID(ctx.params.modelUUID ?? '');
-  const identity = await ctx.identity();
-  await requireModel(ctx.deps.services, identity, uuid, 'admin');
+  const { uuid } = await requireRouteModel(ctx, 'admin', 'modelUUID');
   return [name, uuid];
 }

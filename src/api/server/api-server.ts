@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { NotValidError, deferred, errorMessage } from '../../core/index.js';
 import type { Worker } from '../../core/index.js';
+import type { RestHandler } from '../rest/index.js';
 import { rpcServerOptions } from '../rpc/index.js';
 import type { ControllerServices } from '../services.js';
 import { watchModelRemovals } from './model-removals.js';
@@ -33,8 +34,8 @@ export type RpcConnector = (
   services: ControllerServices,
 ) => RpcConnectionHandle;
 
-/** Handles a REST request; resolves false when the path is not a REST route. */
-export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+/** Handles a REST request; resolves false when the path is not a REST route (api/rest's createRestHandler). */
+export type { RestHandler };
 
 /** Configuration of an ApiServer. */
 export interface ApiServerConfig {

@@ -36,11 +36,9 @@ describe('model removal ends its connections', () => {
     const pending = user.call('AllWatcher', 'Next', { version: 3, id: wid });
 
     await h.state.remove({ kind: 'model', modelUUID: M1, id: M1 }); // straight through the state, not the API
-    let closed: Array<{ code: number; reason: string }> = [];
-    await h.pump(() => {
-      void Promise.all([agent.closed, user.closed]).then((c) => (closed = c));
-      return closed.length === 2;
-    });
+    let closed: Array<{ code: number; reason: string }> | undefined;
+    void Promise.all([agent.closed, user.closed]).then((c) => (closed = c));
+    await h.pump(() => closed !== undefined);
     expect(closed).toEqual([{ code: 1001, reason: 'model removed' }, { code: 1001, reason: 'model removed' }]);
     void pending;
     expect(await other.call('Pinger', 'Ping', { version: 1 })).toMatchObject({ response: {} });

@@ -38,6 +38,10 @@ const NO_PRESENCE = new Proxy({} as PresenceServices, {
   },
 });
 
+export type FixtureUser = keyof typeof PASSWORDS;
+/** Authorization headers by user, from RestFixture.bearers(). */
+export type Bearers = Record<FixtureUser, string>;
+
 /** A response as the tests see it. */
 export interface Reply {
   status: number;
@@ -131,6 +135,13 @@ export class RestFixture {
     const r = await this.request('POST', '/v1/login', { auth: user });
     if (r.status !== 200) throw new Error(`login ${user}: ${r.status} ${r.text}`);
     return `Bearer ${String(r.json.token)}`;
+  }
+
+  /** A bearer header for every fixture user. */
+  async bearers(): Promise<Bearers> {
+    const out: Partial<Bearers> = {};
+    for (const user of Object.keys(PASSWORDS) as FixtureUser[]) out[user] = await this.bearer(user);
+    return out as Bearers;
   }
 
   async stop(): Promise<void> {
