@@ -4,7 +4,8 @@
 // sample per watcher for that marker: receipt − t.
 import { childChannel } from './ipc.js';
 import type { Message } from './ipc.js';
-import { BenchRpcClient, boundedAll } from './rpc-client.js';
+import { boundedAll, openWatching } from './rpc-client.js';
+import type { BenchRpcClient } from './rpc-client.js';
 import { Samples, wallNow } from './stats.js';
 
 const clients: BenchRpcClient[] = [];
@@ -34,18 +35,11 @@ async function connect(m: Message): Promise<void> {
   const started = wallNow();
   const count = Number(m.count);
   const result = await boundedAll(count, Number(m.concurrency), async () => {
-    const c = await BenchRpcClient.open(`${String(m.url)}/api`, 60_000);
-    try {
-      await c.login(String(m.user), String(m.password));
-      const w = await c.call('Controller', 11, 'WatchAllModels', { params: { 'since-revision': Number(m.since) } });
-      const id = String(w['watcher-id']);
-      await c.call('AllModelWatcher', 4, 'Next', { id }); // changes after since-revision: none
-      clients.push(c);
-      void c.watch('AllModelWatcher', 4, id, onBatch);
-    } catch (err) {
-      c.terminate();
-      throw err;
-    }
+    clients.push(await openWatching({
+      url: `${String(m.url)}/api`, user: String(m.user), password: String(m.password), facade: 'AllModelWatcher', version: 4,
+      start: (c) => c.call('Controller', 11, 'WatchAllModels', { params: { 'since-revision': Number(m.since) } }),
+      onBatch,
+    }));
   });
   send({ type: 'connected', ok: clients.length, failed: result.failed, firstError: result.firstError ?? null, ms: wallNow() - started });
 }

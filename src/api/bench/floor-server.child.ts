@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { childChannel } from './ipc.js';
 import type { Message } from './ipc.js';
+import { cpuMsSince } from './stats.js';
 
 interface FloorWatcher {
   readonly ws: WebSocket;
@@ -37,8 +38,7 @@ const send = childChannel((m: Message) => {
     send({ type: 'cpu-reset' });
   }
   if (m.type === 'cpu') {
-    const d = process.cpuUsage(cpu0);
-    send({ type: 'cpu', cpuMs: (d.user + d.system) / 1000 });
+    send({ type: 'cpu', cpuMs: cpuMsSince(cpu0) });
   }
 });
 

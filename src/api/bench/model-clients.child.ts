@@ -4,8 +4,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { childChannel } from './ipc.js';
 import type { Message } from './ipc.js';
-import { BenchRpcClient, boundedAll } from './rpc-client.js';
-import { Samples, wallNow } from './stats.js';
+import { boundedAll, openWatching } from './rpc-client.js';
+import type { BenchRpcClient } from './rpc-client.js';
+import { Samples, cpuMsSince, wallNow } from './stats.js';
 
 const clients: BenchRpcClient[] = [];
 const latencies = new Samples();
@@ -53,19 +54,11 @@ async function connect(m: Message): Promise<void> {
   const password = String(m.password);
   const started = wallNow();
   const result = await boundedAll(models.length, Number(m.concurrency), async (i) => {
-    const uuid = models[i] ?? '';
-    const c = await BenchRpcClient.open(`${base}/model/${uuid}/api`, 60_000);
-    try {
-      await c.login(user, password);
-      const w = await c.call('Client', 8, 'WatchAll');
-      const id = String(w['watcher-id']);
-      await c.call('AllWatcher', 3, 'Next', { id }); // the snapshot
-      clients.push(c);
-      void c.watch('AllWatcher', 3, id, onBatch);
-    } catch (err) {
-      c.terminate();
-      throw err;
-    }
+    clients.push(await openWatching({
+      url: `${base}/model/${models[i] ?? ''}/api`, user, password, facade: 'AllWatcher', version: 3,
+      start: (c) => c.call('Client', 8, 'WatchAll'),
+      onBatch,
+    }));
   });
   send({ type: 'connected', ok: clients.length, failed: result.failed, firstError: result.firstError ?? null, ms: wallNow() - started });
 }
@@ -78,10 +71,4 @@ function onBatch(at: number, ds: Array<[string, string, Record<string, unknown>]
     const t = d[2]?.t;
     if (typeof t === 'number') latencies.add(at - t);
   }
-}
-
-/** CPU time (user + system, ms) this process used since `start`. */
-function cpuMsSince(start: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(start);
-  return (d.user + d.system) / 1000;
 }

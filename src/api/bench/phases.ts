@@ -6,7 +6,7 @@ import { spawnChild } from './ipc.js';
 import type { Child, Message } from './ipc.js';
 import { BenchRpcClient } from './rpc-client.js';
 import { settledMemory, sleep } from './setup.js';
-import { r2, summarize, wallNow } from './stats.js';
+import { cpuMsSince, r2, summarize, wallNow } from './stats.js';
 import type { Summary } from './stats.js';
 
 const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
@@ -116,8 +116,7 @@ export async function modelClientsPhase(o: {
     writer.send({ type: 'write', models, rate: cfg.rate, seconds: cfg.seconds, entitiesPerModel: cfg.entitiesPerModel, maxInFlight: 256 });
     const written = await writer.next('written', cfg.seconds * 1000 + 2 * MIN);
     await sleep(1000); // let the last deltas arrive
-    const own = process.cpuUsage(cpu0);
-    const serverMs = server.kind === 'controller' ? (own.user + own.system) / 1000 : await serverCpu(server, false);
+    const serverMs = server.kind === 'controller' ? cpuMsSince(cpu0) : await serverCpu(server, false);
     const eldMs = { p50: r2(o.eld.percentile(50) / 1e6), p99: r2(o.eld.percentile(99) / 1e6), max: r2(o.eld.max / 1e6) };
     clearInterval(rssTimer);
     const stats = await collectStats(children, Number(written.issuingMs));

@@ -102,6 +102,29 @@ export class BenchRpcClient {
   }
 }
 
+/**
+ * A load generator's client: opens `url`, logs in, starts a watcher with `start` (which answers
+ * `watcher-id`), takes its first batch (the snapshot, or nothing new since a revision: not a
+ * sample), then loops Next in the background. The client is terminated if any step fails.
+ */
+export async function openWatching(o: {
+  url: string; user: string; password: string; facade: string; version: number;
+  start: (c: BenchRpcClient) => Promise<RpcResult>;
+  onBatch: (at: number, deltas: Delta[], revision: number | undefined) => void;
+}): Promise<BenchRpcClient> {
+  const c = await BenchRpcClient.open(o.url, 60_000);
+  try {
+    await c.login(o.user, o.password);
+    const id = String((await o.start(c))['watcher-id']);
+    await c.call(o.facade, o.version, 'Next', { id });
+    void c.watch(o.facade, o.version, id, o.onBatch);
+    return c;
+  } catch (err) {
+    c.terminate();
+    throw err;
+  }
+}
+
 /** Runs `task(i)` for i in [0, n) with at most `limit` in flight; resolves with the failures. */
 export async function boundedAll(n: number, limit: number, task: (i: number) => Promise<void>): Promise<{ failed: number; firstError: string | undefined }> {
   let next = 0;

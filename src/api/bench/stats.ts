@@ -59,6 +59,12 @@ export function wallNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** CPU time (user + system, ms) this process used since `start`. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
 /** Formats a Summary as `p50 / p99 / max ms`. */
 export function fmt(s: Summary): string {
   return `${s.p50} / ${s.p99} / ${s.max} ms (n=${s.count})`;

@@ -9,7 +9,7 @@ import { Agent, request } from 'node:http';
 import { childChannel } from './ipc.js';
 import type { Message } from './ipc.js';
 import { BenchRpcClient, boundedAll } from './rpc-client.js';
-import { Samples, summarize, wallNow } from './stats.js';
+import { Samples, cpuMsSince, summarize, wallNow } from './stats.js';
 
 let prepared: { transport: Transport; via: 'rpc' | 'rest' } | undefined;
 
@@ -129,10 +129,10 @@ async function write(m: Message): Promise<WriteResult> {
   const issuingMs = wallNow() - started;
   const drainDeadline = wallNow() + 15_000;
   while (inFlight > 0 && wallNow() < drainDeadline) await new Promise((r) => setTimeout(r, 10));
-  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = cpuMsSince(cpu0);
   transport.close();
   return {
     via, planned: total, issued, ok, failed, firstError: firstError ?? null, inFlightLeft: inFlight,
-    issuingMs, achievedPerSecond: ok / (issuingMs / 1000), writeMs: summarize(writeMs.toArray()), lastRevision, cpuMs: (cpu.user + cpu.system) / 1000,
+    issuingMs, achievedPerSecond: ok / (issuingMs / 1000), writeMs: summarize(writeMs.toArray()), lastRevision, cpuMs,
   };
 }

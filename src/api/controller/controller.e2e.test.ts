@@ -108,7 +108,9 @@ describe('modelwatch serve (child process, SQLite)', () => {
 
   it('jujulib with a wrong password is rejected', async () => {
     const wsUrl = `${ctl.url.replace('http', 'ws')}/model/${model}/api`;
-    await expect(connectAndLogin(wsUrl, jujuOptions, { username: 'admin', password: 'nope' })).rejects.toThrow();
+    await expect(connectAndLogin(wsUrl, jujuOptions, { username: 'admin', password: 'nope' })).rejects.toThrow(
+      'Have you been granted permission to a model on this controller?',
+    );
   });
 
   it('a REST bearer token logs in over RPC ([ours] token param); a bad token is refused', async () => {

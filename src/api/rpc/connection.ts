@@ -10,7 +10,7 @@ import type { ConnectionKind, FacadeContext } from '../facades/index.js';
 import { presenceKeyOf } from '../auth/tags.js';
 import type { ApiLimits, ControllerServices, Identity } from '../services.js';
 import { AgentPresence } from './agent-presence.js';
-import { dispatch, requestLabels } from './dispatch.js';
+import { dispatch, requestMetricsOf } from './dispatch.js';
 import { decodeRequest, encodeError, encodeResult, scanRequestId } from './envelope.js';
 import type { RpcRequest } from './envelope.js';
 import { Keepalive } from './keepalive.js';
@@ -223,7 +223,7 @@ class ServedConnection implements RpcConnection, FacadeContext {
 
   /** Answers a frame that never reached dispatch (bad frame, size, quota). */
   #answerUnserved(requestId: number, err: RpcError): void {
-    requestMetricsFor(this.#metrics, { facade: 'unknown', method: 'unknown' }).outcome(err.errorCode ?? 'error').inc();
+    requestMetricsFor(this.#metrics, 'unknown', 'unknown').outcome(err.errorCode ?? 'error').inc();
     this.#send(encodeError(requestId, err));
   }
 
@@ -231,7 +231,6 @@ class ServedConnection implements RpcConnection, FacadeContext {
     this.#inFlight++;
     this.#requests++;
     const started = this.services.clock.now();
-    const labels = requestLabels(req);
     let frame: string;
     let outcome = 'ok';
     try {
@@ -249,7 +248,7 @@ class ServedConnection implements RpcConnection, FacadeContext {
     } finally {
       this.#inFlight--;
     }
-    const metrics = requestMetricsFor(this.#metrics, labels);
+    const metrics = requestMetricsOf(this.#metrics, req);
     metrics.outcome(outcome).inc();
     metrics.latency.observe((this.services.clock.now() - started) / 1000);
     this.#send(frame);

@@ -3,6 +3,8 @@
 import { checkAccess, facadeNamed, offeredOn } from '../facades/index.js';
 import type { FacadeContext } from '../facades/index.js';
 import type { MethodResult, RpcRequest } from './envelope.js';
+import { requestMetricsFor } from './metrics.js';
+import type { RequestMetrics, RpcMetrics } from './metrics.js';
 import { rpcErrors } from './rpc-error.js';
 
 /**
@@ -23,10 +25,10 @@ export async function dispatch(ctx: FacadeContext, req: RpcRequest): Promise<Met
   return method.call(ctx, req);
 }
 
-/** Metric labels of a request: known facade/method names, else "unknown" (bounded cardinality). */
-export function requestLabels(req: RpcRequest): { facade: string; method: string } {
+/** The metric cells of a request: known facade/method names, else "unknown" (bounded cardinality). */
+export function requestMetricsOf(m: RpcMetrics, req: RpcRequest): RequestMetrics {
   const facade = facadeNamed(req.type);
-  if (facade === undefined) return { facade: 'unknown', method: 'unknown' };
+  if (facade === undefined) return requestMetricsFor(m, 'unknown', 'unknown');
   const known = Object.prototype.hasOwnProperty.call(facade.methods, req.request);
-  return { facade: facade.name, method: known ? req.request : 'unknown' };
+  return requestMetricsFor(m, facade.name, known ? req.request : 'unknown');
 }

@@ -43,43 +43,66 @@ function labelsOf(names: readonly string[], values: readonly string[]): Labels {
   return labels;
 }
 
+/**
+ * What both hot metrics share: name, help, and the map from label values to the state of one cell
+ * (created by `make` on first use). A subclass registers itself once its own fields are set.
+ */
+abstract class HotMetric<T extends string, S extends { labels: Labels }> implements MetricLike {
+  readonly name: string;
+  readonly help: string;
+  abstract readonly type: 'counter' | 'histogram';
+  readonly aggregator = 'sum' as const;
+  protected readonly cells = new Map<string, S>();
+  readonly #labelNames: readonly T[];
+
+  constructor(o: { name: string; help: string; labelNames: readonly T[] }) {
+    this.name = o.name;
+    this.help = o.help;
+    this.#labelNames = o.labelNames;
+  }
+
+  /** The state of these label values, in labelNames order. */
+  protected stateOf(values: readonly string[], make: (labels: Labels) => S): S {
+    const key = values.join('\u0000');
+    let c = this.cells.get(key);
+    if (c === undefined) this.cells.set(key, (c = make(labelsOf(this.#labelNames, values))));
+    return c;
+  }
+
+  protected snapshot(values: SampleValue[]): Promise<MetricSnapshot> {
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+
+  abstract get(): Promise<MetricSnapshot>;
+  abstract reset(): void;
+}
+
 /** One counter cell: `inc()` adds one. */
 export interface CounterCell {
   inc(): void;
 }
 
 /** A counter whose label sets are resolved once (`cell(...)`) and then incremented in place. */
-export class HotCounter<T extends string> implements MetricLike {
-  readonly name: string;
-  readonly help: string;
+export class HotCounter<T extends string> extends HotMetric<T, { labels: Labels; value: number }> {
   readonly type = 'counter' as const;
-  readonly aggregator = 'sum' as const;
-  readonly #labelNames: readonly T[];
-  readonly #cells = new Map<string, { labels: Labels; value: number }>();
 
   constructor(o: { name: string; help: string; labelNames: readonly T[]; registry: Registry }) {
-    this.name = o.name;
-    this.help = o.help;
-    this.#labelNames = o.labelNames;
+    super(o);
     register(o.registry, this);
   }
 
   /** The cell of these label values, in labelNames order (created at 0 on first use). */
   cell(...values: string[]): CounterCell {
-    const key = values.join('\u0000');
-    let c = this.#cells.get(key);
-    if (c === undefined) this.#cells.set(key, (c = { labels: labelsOf(this.#labelNames, values), value: 0 }));
-    const cell = c;
+    const cell = this.stateOf(values, (labels) => ({ labels, value: 0 }));
     return { inc: () => void (cell.value += 1) };
   }
 
   get(): Promise<MetricSnapshot> {
-    const values = [...this.#cells.values()].map((c) => ({ labels: { ...c.labels }, value: c.value }));
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+    return this.snapshot([...this.cells.values()].map((c) => ({ labels: { ...c.labels }, value: c.value })));
   }
 
   reset(): void {
-    for (const c of this.#cells.values()) c.value = 0;
+    for (const c of this.cells.values()) c.value = 0;
   }
 }
 
@@ -97,33 +120,20 @@ interface HistogramState {
 }
 
 /** A histogram whose label sets are resolved once (`cell(...)`); buckets as prom-client's (`le`). */
-export class HotHistogram<T extends string> implements MetricLike {
-  readonly name: string;
-  readonly help: string;
+export class HotHistogram<T extends string> extends HotMetric<T, HistogramState> {
   readonly type = 'histogram' as const;
-  readonly aggregator = 'sum' as const;
-  readonly #labelNames: readonly T[];
   readonly #bounds: readonly number[];
-  readonly #cells = new Map<string, HistogramState>();
 
   constructor(o: { name: string; help: string; labelNames: readonly T[]; buckets: readonly number[]; registry: Registry }) {
-    this.name = o.name;
-    this.help = o.help;
-    this.#labelNames = o.labelNames;
+    super(o);
     this.#bounds = [...o.buckets].sort((a, b) => a - b);
     register(o.registry, this);
   }
 
   /** The cell of these label values, in labelNames order. */
   cell(...values: string[]): HistogramCell {
-    const key = values.join('\u0000');
-    let c = this.#cells.get(key);
-    if (c === undefined) {
-      c = { labels: labelsOf(this.#labelNames, values), counts: new Array<number>(this.#bounds.length + 1).fill(0), sum: 0, count: 0 };
-      this.#cells.set(key, c);
-    }
-    const state = c;
     const bounds = this.#bounds;
+    const state = this.stateOf(values, (labels) => ({ labels, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }));
     return {
       observe: (value: number): void => {
         if (!Number.isFinite(value)) return;
@@ -138,7 +148,7 @@ export class HotHistogram<T extends string> implements MetricLike {
 
   get(): Promise<MetricSnapshot> {
     const values: SampleValue[] = [];
-    for (const c of this.#cells.values()) {
+    for (const c of this.cells.values()) {
       let cumulative = 0;
       this.#bounds.forEach((le, i) => {
         cumulative += c.counts[i] ?? 0;
@@ -149,11 +159,11 @@ export class HotHistogram<T extends string> implements MetricLike {
       values.push({ metricName: `${this.name}_sum`, labels: { ...c.labels }, value: c.sum });
       values.push({ metricName: `${this.name}_count`, labels: { ...c.labels }, value: c.count });
     }
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+    return this.snapshot(values);
   }
 
   reset(): void {
-    for (const c of this.#cells.values()) {
+    for (const c of this.cells.values()) {
       c.counts.fill(0);
       c.sum = 0;
       c.count = 0;

@@ -27,29 +27,33 @@ export interface RequestMetrics {
   outcome(outcome: string): CounterCell;
 }
 
-const requestChildren = new WeakMap<RpcMetrics, Map<string, RequestMetrics>>();
+/** Per metric set: facade → method → cells, so a request resolves its cells with two map reads and no key built. */
+const requestChildren = new WeakMap<RpcMetrics, Map<string, Map<string, RequestMetrics>>>();
 
 /**
  * The metric cells of one facade/method, resolved once and reused (see hot-metrics.ts). Bounded
  * like the labels: known facades and methods, plus "unknown"; outcomes are wire error codes.
  */
-export function requestMetricsFor(m: RpcMetrics, labels: { facade: string; method: string }): RequestMetrics {
-  let byLabel = requestChildren.get(m);
-  if (byLabel === undefined) requestChildren.set(m, (byLabel = new Map<string, RequestMetrics>()));
-  const key = `${labels.facade}.${labels.method}`;
-  let r = byLabel.get(key);
-  if (r !== undefined) return r;
+export function requestMetricsFor(m: RpcMetrics, facade: string, method: string): RequestMetrics {
+  let byFacade = requestChildren.get(m);
+  if (byFacade === undefined) requestChildren.set(m, (byFacade = new Map<string, Map<string, RequestMetrics>>()));
+  let byMethod = byFacade.get(facade);
+  if (byMethod === undefined) byFacade.set(facade, (byMethod = new Map<string, RequestMetrics>()));
+  let r = byMethod.get(method);
+  if (r === undefined) byMethod.set(method, (r = newRequestMetrics(m, facade, method)));
+  return r;
+}
+
+function newRequestMetrics(m: RpcMetrics, facade: string, method: string): RequestMetrics {
   const outcomes = new Map<string, CounterCell>();
-  r = {
-    latency: m.latency.cell(labels.facade, labels.method),
+  return {
+    latency: m.latency.cell(facade, method),
     outcome: (outcome) => {
       let c = outcomes.get(outcome);
-      if (c === undefined) outcomes.set(outcome, (c = m.requests.cell(labels.facade, labels.method, outcome)));
+      if (c === undefined) outcomes.set(outcome, (c = m.requests.cell(facade, method, outcome)));
       return c;
     },
   };
-  byLabel.set(key, r);
-  return r;
 }
 
 function reuse<T>(registry: Registry, name: string, make: () => T): T {
