@@ -18,6 +18,18 @@ async function resyncError(state: State, rev: number): Promise<unknown> {
   return state.changesSince(rev).then(() => undefined, (err: unknown) => err);
 }
 
+/** Compaction rounds completed so far (the store's report). */
+function rounds(state: State): number {
+  return (state as unknown as { report(): { 'compaction-rounds': number } }).report()['compaction-rounds'];
+}
+
+/** Advances the clock by `ms` and waits until the compaction round that fires completed. */
+async function advanceThroughRound(state: State, clock: ManualClock, ms: number): Promise<void> {
+  const before = rounds(state);
+  clock.advance(ms);
+  await vi.waitFor(() => expect(rounds(state)).toBeGreaterThan(before), { timeout: 10_000, interval: 10 });
+}
+
 for (const makeBackend of BACKENDS) {
   const backend = makeBackend();
   backend.describe(`compaction on ${backend.name}`, () => {
@@ -36,8 +48,7 @@ for (const makeBackend of BACKENDS) {
       const clock = new ManualClock(0);
       const s = await open(clock, { retention: { ms: 1_000, revisions: 5 }, limits: { compactIntervalMs: 100 } });
       await writeRevisions(s, 20);
-      clock.advance(100); // all 20 are younger than 1 s: time keeps them
-      await new Promise((r) => setTimeout(r, 50));
+      await advanceThroughRound(s, clock, 100); // all 20 are younger than 1 s: time keeps them
       expect(await resyncError(s, 0)).toBeUndefined();
       clock.advance(2_000); // now older than 1 s: only the count (5) keeps revisions
       await vi.waitFor(async () => {
@@ -56,10 +67,8 @@ for (const makeBackend of BACKENDS) {
       const clock = new ManualClock(0);
       const s = await open(clock, { retention: { ms: 1_000, revisions: 1_000 }, limits: { compactIntervalMs: 100 } });
       await writeRevisions(s, 20);
-      clock.advance(5_000);
-      await new Promise((r) => setTimeout(r, 100));
-      clock.advance(100);
-      await new Promise((r) => setTimeout(r, 100));
+      await advanceThroughRound(s, clock, 5_000); // the round due at 100 ms
+      await advanceThroughRound(s, clock, 100); // a round at 5,100 ms: every revision is older than 1 s
       expect((await s.changesSince(0)).length).toBe(20);
     });
 

@@ -95,7 +95,7 @@ function checkClock(clock: unknown): void {
 
 function checkLogger(logger: unknown): void {
   const l = logger as Partial<Logger> | null;
-  if (l === null || typeof l !== 'object' || typeof l.warn !== 'function' || typeof l.error !== 'function') {
+  if (l === null || typeof l !== 'object' || !(['debug', 'info', 'warn', 'error'] as const).every((m) => typeof l[m] === 'function')) {
     throw new ModelwatchError('NotValid', 'logger not valid: must have debug/info/warn/error');
   }
 }

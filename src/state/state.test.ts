@@ -181,3 +181,22 @@ for (const makeBackend of BACKENDS) {
     });
   });
 }
+
+it('openState refuses a bad URL, clock, logger or limit with NotValid naming it (before opening anything)', async () => {
+  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const cases: [url: string, opts: Record<string, unknown>, message: string][] = [
+    ['', {}, 'url not valid'],
+    ['sqlite:', {}, 'sqlite: needs a path'],
+    ['mysql://h/db', {}, 'url scheme mysql: not valid'],
+    ['sqlite::memory:', { clock: { now: () => 0 } }, 'clock not valid'],
+    ['sqlite::memory:', { logger: { warn() {}, error() {} } }, 'logger not valid'],
+    ['sqlite::memory:', { logger: { ...logger, debug: undefined } }, 'logger not valid'],
+    ['sqlite::memory:', { retention: { ms: -1 } }, 'retention.ms -1 not valid'],
+    ['sqlite::memory:', { limits: { pgPoolSize: 0 } }, 'limits.pgPoolSize not valid'],
+  ];
+  for (const [url, opts, message] of cases) {
+    const err = await openState(url, opts).then((s) => s.close(), (x: unknown) => x);
+    expect(hasCode(err, 'NotValid'), `${url} ${JSON.stringify(opts)}: ${String(err)}`).toBe(true);
+    expect(String(err)).toContain(message);
+  }
+});

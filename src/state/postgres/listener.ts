@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import type { Clock, Logger, TimerHandle } from '../../core/index.js';
-import { errorMessage } from '../../core/index.js';
+import { asError, errorMessage } from '../../core/index.js';
 import type { Ring } from '../driver.js';
 import { CHANGES_CHANNEL } from './notifier.js';
 
@@ -76,7 +76,7 @@ export class ChangeListener {
       await client.connect();
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     } catch (err) {
-      dropped(err instanceof Error ? err : new Error(String(err)));
+      dropped(asError(err));
       return;
     }
     if (generation !== this.#generation || this.#closed) return;

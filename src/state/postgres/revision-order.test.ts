@@ -1,7 +1,7 @@
 // Hazard: on PostgreSQL two transactions can take revisions in one order and commit in the other.
 // A reader must never pass a revision whose transaction has not committed yet.
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../core/index.js';
 import { createTestDatabase, describePostgres } from '../../testing/index.js';
 import type { TestDatabase } from '../../testing/index.js';
@@ -12,6 +12,14 @@ import { WRITE_SQL } from './sql.js';
 
 const M = modelUUID(1);
 const entity = (id: string, n: number) => ({ kind: 'machine', modelUUID: M, id, data: { n } });
+
+/** Other sessions of this database waiting for a lock (fresh statistics: not those of the open transaction's snapshot). */
+async function lockWaiters(client: pg.Client): Promise<number> {
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  const r = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND datname = current_database()`);
+  return (r.rows[0] as { n: number }).n;
+}
 
 describePostgres('postgres revision order', () => {
   let db: TestDatabase;
@@ -43,7 +51,8 @@ describePostgres('postgres revision order', () => {
       bDone = true;
       return rev;
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // B is queued behind A's lock in this database (not merely slow to start): it cannot have committed.
+    await vi.waitFor(async () => expect(await lockWaiters(raw)).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
     expect(bDone).toBe(false);
     expect(await state.revision()).toBe(1);
     expect(await state.changesSince(1)).toEqual([]);

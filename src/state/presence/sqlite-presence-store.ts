@@ -4,6 +4,7 @@
 // controller per SQLite file).
 import type { Database, Statement } from 'better-sqlite3';
 import { LocalDoorbell } from '../../presence/index.js';
+import { runSync } from '../sqlite/run-sync.js';
 import type { Being, PingDoc, PingMasks, PingRow, PresenceStore, RingListener } from '../../presence/index.js';
 
 /** IN-lists are padded to the next power of two (repeating the last value), so at most 11 statements per kind. */
@@ -79,7 +80,7 @@ export class SqlitePresenceStore implements PresenceStore {
   }
 
   pingDoc(modelUUID: string, slot: number): Promise<PingDoc | undefined> {
-    return this.#run(() => {
+    return runSync(() => {
       const rows = this.#stmt.pingsOfSlot.all(modelUUID, slot) as [string, bigint, bigint][];
       if (rows.length === 0) return undefined;
       const doc: PingDoc = { slot, alive: {}, dead: {} };
@@ -92,30 +93,30 @@ export class SqlitePresenceStore implements PresenceStore {
   }
 
   countDocs(kind: Kind, modelUUID?: string): Promise<number> {
-    return this.#run(() => {
+    return runSync(() => {
       const c = this.#stmt.count[kind];
       return Number(modelUUID === undefined ? c.all.get() : c.model.get(modelUUID));
     });
   }
 
   beingKey(modelUUID: string, seq: number): Promise<string | undefined> {
-    return this.#run(() => this.#stmt.beingKey.get(modelUUID, seq) as string | undefined);
+    return runSync(() => this.#stmt.beingKey.get(modelUUID, seq) as string | undefined);
   }
 
   lastSeq(modelUUID: string): Promise<number> {
-    return this.#run(() => Number(this.#stmt.lastSeq.get(modelUUID) ?? 0));
+    return runSync(() => Number(this.#stmt.lastSeq.get(modelUUID) ?? 0));
   }
 
   allocate(modelUUID: string, key: string): Promise<number> {
-    return this.#run(() => this.#allocate(modelUUID, key));
+    return runSync(() => this.#allocate(modelUUID, key));
   }
 
   upsertPings(rows: readonly PingRow[]): Promise<void> {
-    return this.#run(() => this.#upsert(rows));
+    return runSync(() => this.#upsert(rows));
   }
 
   readPings(modelUUID: string, slots?: readonly number[]): Promise<PingMasks[]> {
-    return this.#run(() => {
+    return runSync(() => {
       const raw = slots === undefined
         ? (this.#stmt.pingsOfModel.all(modelUUID) as [bigint, string, bigint, bigint][])
         : slots.length === 0 ? [] : (this.#inStatement('pings', slots.length).all(modelUUID, ...padded(slots)) as [bigint, string, bigint, bigint][]);
@@ -124,7 +125,7 @@ export class SqlitePresenceStore implements PresenceStore {
   }
 
   lookupBeings(modelUUID: string, seqs: readonly number[]): Promise<Map<number, string>> {
-    return this.#run(() => {
+    return runSync(() => {
       const out = new Map<number, string>();
       for (let i = 0; i < seqs.length; i += MAX_IN) {
         const chunk = seqs.slice(i, i + MAX_IN);
@@ -135,15 +136,15 @@ export class SqlitePresenceStore implements PresenceStore {
   }
 
   deletePingsBefore(modelUUID: string, slot: number): Promise<number> {
-    return this.#run(() => this.#stmt.deleteBefore.run(modelUUID, slot).changes);
+    return runSync(() => this.#stmt.deleteBefore.run(modelUUID, slot).changes);
   }
 
   beingsOf(modelUUID: string): Promise<Being[]> {
-    return this.#run(() => (this.#stmt.beingsOf.all(modelUUID) as [number, string][]).map(([seq, key]) => ({ seq, key })));
+    return runSync(() => (this.#stmt.beingsOf.all(modelUUID) as [number, string][]).map(([seq, key]) => ({ seq, key })));
   }
 
   deleteBeings(modelUUID: string, seqs: readonly number[]): Promise<number> {
-    return this.#run(() => {
+    return runSync(() => {
       let n = 0;
       for (let i = 0; i < seqs.length; i += MAX_IN) {
         const chunk = seqs.slice(i, i + MAX_IN);
@@ -154,7 +155,7 @@ export class SqlitePresenceStore implements PresenceStore {
   }
 
   removeModel(modelUUID: string): Promise<void> {
-    return this.#run(() => this.#removeModel(modelUUID));
+    return runSync(() => this.#removeModel(modelUUID));
   }
 
   ring(modelUUID: string): void {
@@ -163,15 +164,6 @@ export class SqlitePresenceStore implements PresenceStore {
 
   onRing(listener: RingListener): () => void {
     return this.#doorbell.onRing(listener);
-  }
-
-  /** Runs a synchronous statement as a promise, so a failure rejects instead of throwing. */
-  #run<T>(fn: () => T): Promise<T> {
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
   }
 
   /** The prepared `IN (?, …)` statement of a kind for n values, padded to a power of two. */

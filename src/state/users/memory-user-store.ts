@@ -52,12 +52,7 @@ export class MemoryUserStore implements UserStore {
 
   setModelAccess(user: string, modelUUID: string, access: UserModelAccess): Promise<void> {
     if (!this.#users.has(user)) return Promise.reject(new ModelwatchError('NotFound', `user "${user}" not found`));
-    let m = this.#grants.get(user);
-    if (m === undefined) {
-      m = new Map();
-      this.#grants.set(user, m);
-    }
-    m.set(modelUUID, access);
+    inner(this.#grants, user).set(modelUUID, access);
     return Promise.resolve();
   }
 
@@ -83,12 +78,7 @@ export class MemoryUserStore implements UserStore {
   }
 
   setAgentCredential(modelUUID: string, tag: string, passwordHash: string): Promise<void> {
-    let m = this.#agents.get(modelUUID);
-    if (m === undefined) {
-      m = new Map();
-      this.#agents.set(modelUUID, m);
-    }
-    m.set(tag, passwordHash);
+    inner(this.#agents, modelUUID).set(tag, passwordHash);
     return Promise.resolve();
   }
 
@@ -105,4 +95,14 @@ export class MemoryUserStore implements UserStore {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The inner map of `key`, created empty when there is none. */
+function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let m = outer.get(key);
+  if (m === undefined) {
+    m = new Map();
+    outer.set(key, m);
+  }
+  return m;
 }

@@ -3,12 +3,9 @@
 // Key columns are COLLATE "C", so listings are in code-unit order as on SQLite and in memory.
 import type { Pool } from 'pg';
 import { ModelwatchError } from '../../core/index.js';
-import type { ModelAccessRecord, UserControllerAccess, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
-
-type UserRow = { name: string; display_name: string; password_hash: string; controller_access: string; created_at: string };
-type GrantRow = { user_name: string; model_uuid: string; access: string };
-
-const USER_COLS = 'name, display_name, password_hash, controller_access, created_at';
+import { USER_COLS, grantOf, userOf } from './rows.js';
+import type { GrantRow, UserRow } from './rows.js';
+import type { ModelAccessRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
 
 /** Users, grants and agent credentials in PostgreSQL. */
 export class PostgresUserStore implements UserStore {
@@ -85,7 +82,7 @@ export class PostgresUserStore implements UserStore {
         ORDER BY user_name, model_uuid`,
       [filter.user ?? null, filter.modelUUID ?? null],
     );
-    return r.rows.map((g) => ({ user: g.user_name, modelUUID: g.model_uuid, access: g.access as UserModelAccess }));
+    return r.rows.map(grantOf);
   }
 
   async getAgentCredential(modelUUID: string, tag: string): Promise<string | undefined> {
@@ -113,14 +110,4 @@ export class PostgresUserStore implements UserStore {
       [modelUUID],
     );
   }
-}
-
-function userOf(r: UserRow): UserRecord {
-  return {
-    name: r.name,
-    displayName: r.display_name,
-    passwordHash: r.password_hash,
-    controllerAccess: r.controller_access as UserControllerAccess,
-    createdAt: Number(r.created_at),
-  };
 }

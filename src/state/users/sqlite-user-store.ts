@@ -3,10 +3,10 @@
 // with no await inside.
 import type { Database, Statement } from 'better-sqlite3';
 import { ModelwatchError } from '../../core/index.js';
-import type { ModelAccessRecord, UserControllerAccess, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
-
-type UserRow = { name: string; display_name: string; password_hash: string; controller_access: string; created_at: number };
-type GrantRow = { user_name: string; model_uuid: string; access: string };
+import { runSync } from '../sqlite/run-sync.js';
+import { USER_COLS, grantOf, userOf } from './rows.js';
+import type { GrantRow, UserRow } from './rows.js';
+import type { ModelAccessRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
 
 /** Users, grants and agent credentials in SQLite. */
 export class SqliteUserStore implements UserStore {
@@ -21,12 +21,11 @@ export class SqliteUserStore implements UserStore {
   /** `db` must be migrated (the state's driver owns and closes it). */
   constructor(db: Database) {
     this.#db = db;
-    const cols = 'name, display_name, password_hash, controller_access, created_at';
     this.#s = {
-      getUser: db.prepare(`SELECT ${cols} FROM users WHERE name = ?`),
-      listUsers: db.prepare(`SELECT ${cols} FROM users ORDER BY name`),
+      getUser: db.prepare(`SELECT ${USER_COLS} FROM users WHERE name = ?`),
+      listUsers: db.prepare(`SELECT ${USER_COLS} FROM users ORDER BY name`),
       countUsers: db.prepare('SELECT count(*) FROM users').pluck(),
-      addUser: db.prepare(`INSERT INTO users (${cols}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+      addUser: db.prepare(`INSERT INTO users (${USER_COLS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
       removeUser: db.prepare('DELETE FROM users WHERE name = ?'),
       updateUser: db.prepare(`UPDATE users SET display_name = coalesce(?, display_name), password_hash = coalesce(?, password_hash),
         controller_access = coalesce(?, controller_access) WHERE name = ?`),
@@ -48,22 +47,22 @@ export class SqliteUserStore implements UserStore {
   }
 
   getUser(name: string): Promise<UserRecord | undefined> {
-    return run(() => {
+    return runSync(() => {
       const row = this.#s.getUser.get(name) as UserRow | undefined;
       return row === undefined ? undefined : userOf(row);
     });
   }
 
   listUsers(): Promise<UserRecord[]> {
-    return run(() => (this.#s.listUsers.all() as UserRow[]).map(userOf));
+    return runSync(() => (this.#s.listUsers.all() as UserRow[]).map(userOf));
   }
 
   countUsers(): Promise<number> {
-    return run(() => Number(this.#s.countUsers.get()));
+    return runSync(() => Number(this.#s.countUsers.get()));
   }
 
   addUser(u: UserRecord): Promise<void> {
-    return run(() => {
+    return runSync(() => {
       const r = this.#s.addUser.run(u.name, u.displayName, u.passwordHash, u.controllerAccess, u.createdAt);
       if (r.changes === 0) throw new ModelwatchError('AlreadyExists', `user "${u.name}" already exists`);
     });
@@ -71,19 +70,19 @@ export class SqliteUserStore implements UserStore {
 
   removeUser(name: string): Promise<boolean> {
     // model_access rows go with it (ON DELETE CASCADE).
-    return run(() => this.#s.removeUser.run(name).changes > 0);
+    return runSync(() => this.#s.removeUser.run(name).changes > 0);
   }
 
   updateUser(name: string, patch: UserPatch): Promise<boolean> {
-    return run(() => this.#s.updateUser.run(patch.displayName ?? null, patch.passwordHash ?? null, patch.controllerAccess ?? null, name).changes > 0);
+    return runSync(() => this.#s.updateUser.run(patch.displayName ?? null, patch.passwordHash ?? null, patch.controllerAccess ?? null, name).changes > 0);
   }
 
   getModelAccess(user: string, modelUUID: string): Promise<UserModelAccess | undefined> {
-    return run(() => this.#s.getAccess.get(user, modelUUID) as UserModelAccess | undefined);
+    return runSync(() => this.#s.getAccess.get(user, modelUUID) as UserModelAccess | undefined);
   }
 
   setModelAccess(user: string, modelUUID: string, access: UserModelAccess): Promise<void> {
-    return run(() => {
+    return runSync(() => {
       try {
         this.#s.setAccess.run(user, modelUUID, access);
       } catch (err) {
@@ -94,11 +93,11 @@ export class SqliteUserStore implements UserStore {
   }
 
   removeModelAccess(user: string, modelUUID: string): Promise<boolean> {
-    return run(() => this.#s.removeAccess.run(user, modelUUID).changes > 0);
+    return runSync(() => this.#s.removeAccess.run(user, modelUUID).changes > 0);
   }
 
   listModelAccess(filter: { user?: string; modelUUID?: string } = {}): Promise<ModelAccessRecord[]> {
-    return run(() => {
+    return runSync(() => {
       const { user, modelUUID } = filter;
       const rows =
         user !== undefined && modelUUID !== undefined ? this.#s.grantOf.all(user, modelUUID)
@@ -110,46 +109,23 @@ export class SqliteUserStore implements UserStore {
   }
 
   getAgentCredential(modelUUID: string, tag: string): Promise<string | undefined> {
-    return run(() => this.#s.getAgent.get(modelUUID, tag) as string | undefined);
+    return runSync(() => this.#s.getAgent.get(modelUUID, tag) as string | undefined);
   }
 
   setAgentCredential(modelUUID: string, tag: string, passwordHash: string): Promise<void> {
-    return run(() => void this.#s.setAgent.run(modelUUID, tag, passwordHash));
+    return runSync(() => void this.#s.setAgent.run(modelUUID, tag, passwordHash));
   }
 
   removeAgentCredential(modelUUID: string, tag: string): Promise<boolean> {
-    return run(() => this.#s.removeAgent.run(modelUUID, tag).changes > 0);
+    return runSync(() => this.#s.removeAgent.run(modelUUID, tag).changes > 0);
   }
 
   forgetModel(modelUUID: string): Promise<void> {
-    return run(() =>
+    return runSync(() =>
       this.#db.transaction(() => {
         this.#s.forgetAccess.run(modelUUID);
         this.#s.forgetAgents.run(modelUUID);
       })(),
     );
   }
-}
-
-/** Runs a synchronous statement, turning a throw into a rejection. */
-function run<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-}
-
-function userOf(r: UserRow): UserRecord {
-  return {
-    name: r.name,
-    displayName: r.display_name,
-    passwordHash: r.password_hash,
-    controllerAccess: r.controller_access as UserControllerAccess,
-    createdAt: r.created_at,
-  };
-}
-
-function grantOf(r: GrantRow): ModelAccessRecord {
-  return { user: r.user_name, modelUUID: r.model_uuid, access: r.access as UserModelAccess };
 }
