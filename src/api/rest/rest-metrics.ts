@@ -2,6 +2,7 @@
 // shared by every handler built on it. The route label is the route's pattern (a bounded set).
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { registeredMetric } from '../registered-metric.js';
 
 /** The metric objects one registry holds. */
 export interface RestMetrics {
@@ -15,9 +16,6 @@ export interface RestMetrics {
 
 const cache = new WeakMap<Registry, RestMetrics>();
 
-function reuse<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
 
 /** The registry's REST metrics, created on first use. */
 export function restMetricsFor(registry: Registry): RestMetrics {
@@ -25,15 +23,15 @@ export function restMetricsFor(registry: Registry): RestMetrics {
   if (m !== undefined) return m;
   const registers = [registry];
   m = {
-    requests: reuse(registry, 'modelwatch_api_rest_requests_total', () => new Counter({
+    requests: registeredMetric(registry, 'modelwatch_api_rest_requests_total', () => new Counter({
       name: 'modelwatch_api_rest_requests_total', help: 'REST requests answered, by route and HTTP status.',
       labelNames: ['route', 'status'] as const, registers,
     })),
-    latency: reuse(registry, 'modelwatch_api_rest_request_duration_seconds', () => new Histogram({
+    latency: registeredMetric(registry, 'modelwatch_api_rest_request_duration_seconds', () => new Histogram({
       name: 'modelwatch_api_rest_request_duration_seconds', help: 'REST request latency by route (SSE excluded).',
       labelNames: ['route'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers,
     })),
-    streams: reuse(registry, 'modelwatch_api_rest_sse_streams', () => new Gauge({
+    streams: registeredMetric(registry, 'modelwatch_api_rest_sse_streams', () => new Gauge({
       name: 'modelwatch_api_rest_sse_streams', help: 'Open Server-Sent Events watch streams.', registers,
     })),
   };

@@ -4,6 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
 import type { CounterCell, HistogramCell } from './hot-metrics.js';
+import { registeredMetric } from '../registered-metric.js';
 
 /** The metric objects one registry holds. */
 export interface RpcMetrics {
@@ -56,9 +57,6 @@ function newRequestMetrics(m: RpcMetrics, facade: string, method: string): Reque
   };
 }
 
-function reuse<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
 
 /** The registry's RPC metrics, created on first use. */
 export function rpcMetricsFor(registry: Registry): RpcMetrics {
@@ -66,21 +64,21 @@ export function rpcMetricsFor(registry: Registry): RpcMetrics {
   if (m !== undefined) return m;
   const registers = [registry];
   m = {
-    requests: reuse(registry, 'modelwatch_api_rpc_requests_total', () => new HotCounter({
+    requests: registeredMetric(registry, 'modelwatch_api_rpc_requests_total', () => new HotCounter({
       name: 'modelwatch_api_rpc_requests_total', help: 'RPC requests answered, by facade, method and outcome.',
       labelNames: ['facade', 'method', 'outcome'] as const, registry,
     })),
-    latency: reuse(registry, 'modelwatch_api_rpc_request_duration_seconds', () => new HotHistogram({
+    latency: registeredMetric(registry, 'modelwatch_api_rpc_request_duration_seconds', () => new HotHistogram({
       name: 'modelwatch_api_rpc_request_duration_seconds', help: 'RPC request latency (a watcher Next includes its wait).',
       labelNames: ['facade', 'method'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30], registry,
     })),
-    connections: reuse(registry, 'modelwatch_api_rpc_connections', () => new Gauge({
+    connections: registeredMetric(registry, 'modelwatch_api_rpc_connections', () => new Gauge({
       name: 'modelwatch_api_rpc_connections', help: 'Open WebSocket RPC connections.', labelNames: ['kind'] as const, registers,
     })),
-    watchers: reuse(registry, 'modelwatch_api_rpc_watchers', () => new Gauge({
+    watchers: registeredMetric(registry, 'modelwatch_api_rpc_watchers', () => new Gauge({
       name: 'modelwatch_api_rpc_watchers', help: 'Live watchers of WebSocket RPC connections.', labelNames: ['facade'] as const, registers,
     })),
-    closes: reuse(registry, 'modelwatch_api_rpc_server_closes_total', () => new Counter({
+    closes: registeredMetric(registry, 'modelwatch_api_rpc_server_closes_total', () => new Counter({
       name: 'modelwatch_api_rpc_server_closes_total', help: 'Connections closed by the server, by reason.',
       labelNames: ['reason'] as const, registers,
     })),
