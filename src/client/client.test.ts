@@ -153,6 +153,43 @@ describe('client watchers', () => {
     expect((await pending).deltas.map((d) => d.entity.id)).toEqual(['z/0']);
     client.close();
   });
+  it('a controller that accepts the login and drops the socket at once is redialed with back-off, not in a hot loop', async () => {
+    const { ctl, clock, client, events } = await setup();
+    ctl.maxDials = 50;
+    ctl.dropAfterLogin = true; // e.g. the model was removed: Login succeeds, then the socket closes
+    const w = client.watchModel(M);
+    const first = w.next();
+    await flushMicrotasks();
+    expect(ctl.dials).toBeLessThanOrEqual(3); // no time has passed: at most one redial
+    await clock.advanceAsync(20_000);
+    const delays = events.flatMap((e) => (e.type === 'retrying' ? [e.delayMs] : []));
+    expect(ctl.dials).toBeLessThan(15);
+    expect(delays.length).toBeGreaterThanOrEqual(4);
+    expect(delays[3]!).toBeGreaterThan(delays[0]!);
+    ctl.dropAfterLogin = false;
+    await clock.advanceAsync(20_000);
+    expect(await first).toMatchObject({ reset: true });
+    client.close();
+  });
+
+  it('a connection that stayed up for stableAfterMs resets the back-off: its drop is redialed at once', async () => {
+    const { ctl, clock, client, events } = await setup();
+    const { pending } = await blockedInNext(client);
+    ctl.up = false;
+    ctl.dropAll();
+    await clock.advanceAsync(20_000); // several failed redials: the back-off has grown
+    ctl.up = true;
+    await clock.advanceAsync(20_000); // reconnected within the 10 s ceiling, then up for stableAfterMs (10 s)
+    const retriesBefore = events.filter((e) => e.type === 'retrying').length;
+    const dialsBefore = ctl.dials;
+    ctl.dropAll();
+    await flushMicrotasks();
+    expect(ctl.dials).toBe(dialsBefore + 1);
+    expect(events.filter((e) => e.type === 'retrying')).toHaveLength(retriesBefore);
+    ctl.commit(5, unit('z/0'));
+    expect((await pending).deltas.map((d) => d.entity.id)).toEqual(['z/0']);
+    client.close();
+  });
 });
 
 describe('client auth and errors', () => {

@@ -1,8 +1,9 @@
 // A Session is one logical connection to one endpoint (`/api` or `/model/<uuid>/api`): it dials on
-// demand, logs in, and after the socket drops dials again with jittered exponential back-off.
+// demand, logs in, and after the socket drops dials again with jittered exponential back-off
+// (reset only by a connection that stayed up for `stableAfterMs`, not by a login alone).
 // Watchers ask it for the current connection and resume on the new one themselves.
 import { sleep } from '../core/index.js';
-import type { Clock, Logger, Random } from '../core/index.js';
+import type { Clock, Logger, Random, TimerHandle } from '../core/index.js';
 import { backoffDelayMs } from './backoff.js';
 import { ClientError, isRetryable } from './client-error.js';
 import type { Credentials } from './credentials.js';
@@ -42,8 +43,13 @@ export class Session {
   #conn: RpcConnection | undefined;
   /** The dial in progress, shared by every caller that waits for a connection. */
   #dialing: Promise<RpcConnection> | undefined;
-  /** Failed dials in a row: drives the back-off, reset by a successful login. */
+  /**
+   * Failed dials in a row, counting connections that closed before `stableAfterMs`: drives the
+   * back-off. Reset only when a connection has stayed up that long (#stableTimer fired).
+   */
   #failures = 0;
+  /** Armed while the current connection is younger than `stableAfterMs`; undefined otherwise. */
+  #stableTimer: TimerHandle | undefined;
   #everConnected = false;
   readonly #closing = new AbortController();
 
@@ -98,6 +104,8 @@ export class Session {
   close(): void {
     if (this.isClosed()) return;
     this.#closing.abort(clientClosedError());
+    this.#stableTimer?.cancel();
+    this.#stableTimer = undefined;
     this.#conn?.close();
     this.#conn = undefined;
   }
@@ -131,8 +139,12 @@ export class Session {
       conn.close();
       throw clientClosedError();
     }
-    this.#failures = 0;
     this.#conn = conn;
+    this.#stableTimer?.cancel();
+    this.#stableTimer = this.#cfg.clock.setTimeout(() => {
+      this.#stableTimer = undefined;
+      if (this.#conn === conn) this.#failures = 0;
+    }, this.#cfg.limits.stableAfterMs);
     this.#cfg.onEvent?.({ type: 'connected', url: this.#cfg.url, reconnect: this.#everConnected });
     this.#everConnected = true;
     void conn.closed.then((reason) => this.#onClosed(conn, reason));
@@ -141,6 +153,12 @@ export class Session {
   #onClosed(conn: RpcConnection, reason: Error): void {
     if (this.#conn !== conn) return;
     this.#conn = undefined;
+    if (this.#stableTimer !== undefined) {
+      // Closed before it was stable: the next dial backs off as after a failed one.
+      this.#stableTimer.cancel();
+      this.#stableTimer = undefined;
+      this.#failures++;
+    }
     if (!this.isClosed()) this.#cfg.onEvent?.({ type: 'disconnected', url: this.#cfg.url, reason: reason.message });
   }
 }

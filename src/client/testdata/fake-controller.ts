@@ -29,12 +29,16 @@ export class FakeController {
   password = 'pw';
   /** Oldest revision still resumable; older since-revisions get resync-required. */
   oldestResumable = 0;
+  /** When true, each socket closes right after a successful Login (a removed model, a flapping proxy). */
+  dropAfterLogin = false;
+  /** Dials past this many are refused: a hot redial loop (all microtasks) then fails a count instead of spinning. */
+  maxDials = Infinity;
   readonly #sockets = new Set<FakeSocket>();
   dials = 0;
 
   readonly dial: SocketDialer = (url, listeners) => {
     this.dials++;
-    if (!this.up) return Promise.reject(new ConnectionLostError(`cannot connect to ${url}: ECONNREFUSED`));
+    if (!this.up || this.dials > this.maxDials) return Promise.reject(new ConnectionLostError(`cannot connect to ${url}: ECONNREFUSED`));
     const s = new FakeSocket(this, listeners);
     this.#sockets.add(s);
     return Promise.resolve(s);
@@ -111,6 +115,7 @@ class FakeSocket implements RpcSocket {
         { name: 'Controller', versions: [11] }, { name: 'AllModelWatcher', versions: [4] },
         { name: 'Entities', versions: [1] }, { name: 'Presence', versions: [1] },
       ] } });
+      if (this.#ctl.dropAfterLogin) this.drop();
       return;
     }
     if (method === 'Client.WatchAll' || method === 'Controller.WatchAllModels') {
