@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DB, isLoopback, parseDuration, parseListen, resolveServeOptions } from './serve-options.js';
+import { DEFAULT_DB, RETENTION_CEILING, TIMER_CEILING, isLoopback, parseDuration, parseListen, resolveServeOptions } from './serve-options.js';
 
 describe('serve options', () => {
   it('defaults to embedded SQLite on 127.0.0.1:17070', () => {
@@ -14,9 +14,9 @@ describe('serve options', () => {
   });
 
   it('parses durations and listen addresses', () => {
-    expect(parseDuration('500ms', 'x')).toBe(500);
-    expect(parseDuration('30', 'x')).toBe(30_000);
-    expect(parseDuration('2h', 'x')).toBe(7_200_000);
+    expect(parseDuration('500ms', 'x', TIMER_CEILING)).toBe(500);
+    expect(parseDuration('30', 'x', TIMER_CEILING)).toBe(30_000);
+    expect(parseDuration('2h', 'x', TIMER_CEILING)).toBe(7_200_000);
     expect(parseListen('[::1]:80')).toEqual({ host: '::1', port: 80 });
     expect(isLoopback('127.0.0.1') && isLoopback('::1') && !isLoopback('0.0.0.0')).toBe(true);
   });
@@ -36,6 +36,25 @@ describe('serve options', () => {
     for (const [raw, re] of bad) {
       expect(() => resolveServeOptions(raw, {})).toThrow(re);
       expect(() => resolveServeOptions(raw, {})).toThrow(expect.objectContaining({ code: 'BadRequest' }));
+    }
+  });
+
+  it('a duration that feeds a timer is rejected above 2^31-1 ms, where Node would fire the timer at once', () => {
+    expect(TIMER_CEILING.maxMs).toBe(2 ** 31 - 1);
+    expect(resolveServeOptions({ presencePeriod: '2147483s' }, {}).presencePeriodMs).toBe(2_147_483_000);
+    for (const text of ['2147484s', '596524h', '9'.repeat(400)]) {
+      expect(() => resolveServeOptions({ presencePeriod: text }, {})).toThrow(/^--presence-period .* at most 2147483647 ms/);
+      expect(() => resolveServeOptions({ presencePeriod: text }, {})).toThrow(expect.objectContaining({ code: 'BadRequest' }));
+    }
+    expect(() => resolveServeOptions({}, { MODELWATCH_PRESENCE_PERIOD: '1000h' })).toThrow(/--presence-period/);
+  });
+
+  it('a retention that would overflow the compactor cut-off (now - retention) is rejected above its ceiling', () => {
+    expect(resolveServeOptions({ retention: '876000h' }, {}).retentionMs).toBe(RETENTION_CEILING.maxMs); // 100 years
+    expect(resolveServeOptions({ retention: '8760h' }, {}).retentionMs).toBe(31_536_000_000); // past the timer ceiling: it feeds no timer
+    for (const text of ['876001h', '9999999999999999999h', '9'.repeat(400)]) {
+      expect(() => resolveServeOptions({ retention: text }, {})).toThrow(/^--retention .* at most/);
+      expect(() => resolveServeOptions({ retention: text }, {})).toThrow(expect.objectContaining({ code: 'BadRequest' }));
     }
   });
 });

@@ -38,11 +38,44 @@ export const DEFAULT_LISTEN = '127.0.0.1:17070';
 const DURATION_RE = /^(\d+)(ms|s|m|h)?$/;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Parses `500ms`, `30s`, `10m`, `2h` or a plain number of seconds. */
-export function parseDuration(text: string, field: string): number {
+/** The longest value a duration flag accepts, and why (the reason goes into the error text). */
+export interface DurationCeiling {
+  maxMs: number;
+  reason: string;
+}
+
+/**
+ * For durations that feed a timer: Node holds a timer's delay in a signed 32-bit int, and a longer
+ * one fires at once (TimeoutOverflowWarning) instead of late.
+ */
+export const TIMER_CEILING: Readonly<DurationCeiling> = Object.freeze({
+  maxMs: 2 ** 31 - 1,
+  reason: "about 24.8 days, the longest delay Node's timers hold",
+});
+
+/**
+ * For --retention, which feeds no timer (the compactor keeps rows newer than now − retention): 100
+ * years keeps that cut-off an exact integer of epoch ms that a PostgreSQL bigint holds. Without a
+ * ceiling, `9999999999999999999h` became a cut-off that overflows bigint and fails every round.
+ */
+export const RETENTION_CEILING: Readonly<DurationCeiling> = Object.freeze({
+  maxMs: 100 * 365 * 86_400_000,
+  reason: 'about 100 years',
+});
+
+/**
+ * Parses `500ms`, `30s`, `10m`, `2h` or a plain number of seconds, up to `ceiling.maxMs`.
+ * @throws UsageError naming `field` for bad syntax or a value above the ceiling.
+ */
+export function parseDuration(text: string, field: string, ceiling: Readonly<DurationCeiling>): number {
   const m = DURATION_RE.exec(text.trim());
   if (m?.[1] === undefined) throw new UsageError(`${field} ${JSON.stringify(text)} not valid: use e.g. 30s, 10m, 2h`);
-  return Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
+  const ms = Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
+  // Also catches digit strings past 2^53 (inexact) and past ~1e308 (Infinity).
+  if (!(ms <= ceiling.maxMs)) {
+    throw new UsageError(`${field} ${JSON.stringify(text)} not valid: at most ${ceiling.maxMs} ms (${ceiling.reason})`);
+  }
+  return ms;
 }
 
 /** Parses `host:port` or `[v6]:port`. */
@@ -84,7 +117,7 @@ export function resolveServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv
   if (tlsCert === undefined && !isLoopback(host)) {
     throw new UsageError(`--listen ${host}: a non-loopback listener requires --tls-cert and --tls-key (wss://)`);
   }
-  const retentionMs = parseDuration(pick(raw.retention, 'MODELWATCH_RETENTION') ?? '10m', '--retention');
+  const retentionMs = parseDuration(pick(raw.retention, 'MODELWATCH_RETENTION') ?? '10m', '--retention', RETENTION_CEILING);
   const revText = pick(raw.retentionRevisions, 'MODELWATCH_RETENTION_REVISIONS') ?? '1000000';
   const retentionRevisions = Number(revText);
   if (!/^\d+$/.test(revText) || !Number.isSafeInteger(retentionRevisions)) {
@@ -93,7 +126,7 @@ export function resolveServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv
   const levelText = pick(raw.logLevel, 'MODELWATCH_LOG_LEVEL') ?? 'info';
   const level = levelSchema.safeParse(levelText);
   if (!level.success) throw new UsageError(`--log-level ${JSON.stringify(levelText)} not valid: use one of ${levelSchema.options.join(', ')}`);
-  const presencePeriodMs = parseDuration(pick(raw.presencePeriod, 'MODELWATCH_PRESENCE_PERIOD') ?? '30s', '--presence-period');
+  const presencePeriodMs = parseDuration(pick(raw.presencePeriod, 'MODELWATCH_PRESENCE_PERIOD') ?? '30s', '--presence-period', TIMER_CEILING);
   if (presencePeriodMs < 1000 || presencePeriodMs % 1000 !== 0) throw new UsageError('--presence-period not valid: whole seconds, at least 1s');
   return {
     db, host, port, tlsCert, tlsKey, retentionMs, retentionRevisions, logLevel: level.data, presencePeriodMs,
