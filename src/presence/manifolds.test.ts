@@ -109,6 +109,17 @@ describe('PresenceWatchers', () => {
     watchers.kill();
     await watchers.wait();
   });
+
+  it('a bad skewTolerance fails at construction, not when the first model is watched', () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryPresenceStore();
+    for (const skewTolerance of [-1, Number.NaN, 3_600_001]) {
+      expect(() => new PresenceWatchers({ store, clock, skewTolerance })).toThrow(
+        expect.objectContaining({ code: 'NotValid', message: `skewTolerance ${skewTolerance} not valid: must be 0 to 3600000 ms` }),
+      );
+    }
+    expect(() => new PresenceWatchers({ store, clock, skewTolerance: 3_600_000 })).not.toThrow();
+  });
 });
 
 describe('PruneSchedule', () => {
@@ -130,5 +141,13 @@ describe('PruneSchedule', () => {
     await clock.advanceAsync(600_000);
     await flushMicrotasks();
     expect(store.count('deletePingsBefore')).toBe(4);
+  });
+  it('a bad skewTolerance fails at construction, not as a prune error logged on every run', () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryPresenceStore();
+    expect(() => new PruneSchedule({ store, clock, models: () => [M], skewTolerance: -1 })).toThrow(
+      expect.objectContaining({ code: 'NotValid', message: 'skewTolerance -1 not valid: must be 0 to 3600000 ms' }),
+    );
+    expect(clock.pendingTimers()).toBe(0); // nothing armed by the refused schedule
   });
 });

@@ -5,7 +5,7 @@ import { deferred, errorMessage, nullLogger, systemRandom } from '../core/index.
 import type { Clock, Logger, Random, TimerHandle, Worker } from '../core/index.js';
 import { DEFAULT_PRUNE_INTERVAL_MS, FLUSH_JITTER_HIGH, FLUSH_JITTER_LOW } from './limits.js';
 import { Pruner } from './pruner.js';
-import { validPeriod } from './slot.js';
+import { skewSlots, validPeriod } from './slot.js';
 import type { PresenceStore } from './store.js';
 import { positiveMs, required } from './validate.js';
 
@@ -36,12 +36,13 @@ export class PruneSchedule implements Worker {
   #dying = false;
   #stats = { runs: 0, errors: 0, lastRunAt: undefined as number | undefined };
 
-  /** @throws NotValidError for a missing store, Clock or models, or a bad interval or period. */
+  /** @throws NotValidError for a missing store, Clock or models, or a bad interval, period or skew tolerance. */
   constructor(cfg: PruneScheduleConfig) {
     required(cfg.store as PresenceStore | undefined, 'store');
     required(cfg.clock as Clock | undefined, 'Clock');
     required(cfg.models as PruneScheduleConfig['models'] | undefined, 'models');
-    validPeriod(cfg.period);
+    // Checked here, not only by each run's Pruner: there it would be a logged error on every run.
+    skewSlots(cfg.skewTolerance, validPeriod(cfg.period));
     this.#intervalMs = positiveMs(cfg.interval, 'interval', DEFAULT_PRUNE_INTERVAL_MS);
     this.#logger = cfg.logger ?? nullLogger;
     this.#random = cfg.random ?? systemRandom;

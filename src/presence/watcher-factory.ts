@@ -5,7 +5,7 @@ import { ModelwatchError, deferred, nullLogger } from '../core/index.js';
 import type { Clock, Logger, Random, TimerHandle, Worker } from '../core/index.js';
 import { WATCHER_RESTART_DELAY_MS } from './limits.js';
 import { PresenceWatcher, newDeadWatcher } from './presence-watcher.js';
-import { validPeriod } from './slot.js';
+import { skewSlots, validPeriod } from './slot.js';
 import type { Change, PresenceStore } from './store.js';
 import { positiveMs, required, validateKey, validateModel } from './validate.js';
 
@@ -41,11 +41,12 @@ export class PresenceWatchers implements Worker {
   readonly #done = deferred<void>();
   #dying = false;
 
-  /** @throws NotValidError for a missing store or Clock, or a bad period or restart delay. */
+  /** @throws NotValidError for a missing store or Clock, or a bad period, skew tolerance or restart delay. */
   constructor(cfg: PresenceWatchersConfig) {
     required(cfg.store as PresenceStore | undefined, 'store');
     required(cfg.clock as Clock | undefined, 'Clock');
-    validPeriod(cfg.period);
+    // Checked here, not only by each watcher: a bad value must fail at startup, not on first use.
+    skewSlots(cfg.skewTolerance, validPeriod(cfg.period));
     this.#restartDelayMs = positiveMs(cfg.restartDelay, 'restartDelay', WATCHER_RESTART_DELAY_MS);
     this.#logger = cfg.logger ?? nullLogger;
     this.#cfg = cfg;
