@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ACCESS_CACHE_MS } from '../facades/index.js';
 import { M1, M2, RestFixture } from './testdata/rest-fixture.js';
 import { SseClient } from './testdata/sse-client.js';
 
@@ -120,6 +121,31 @@ describe('REST SSE watch', () => {
     expect(e).toEqual({ id: undefined, event: 'watch-error', data: { error: 'permission denied', code: 'PermissionDenied' } });
     await waitFor(() => c.ended, 'the stream to end');
     expect(numWatchers()).toBe(0);
+  });
+
+  it('heartbeat access re-checks go through the shared access cache: streams of one user cost one lookup, not one each', async () => {
+    const clients = await Promise.all([1, 2, 3].map(() => SseClient.open(f.port, `/v1/models/${M1}/watch`, { authorization: bob })));
+    for (const c of clients) await c.nextData();
+    const lookups = vi.spyOn(f.auth, 'modelAccess');
+    f.clock.advance(15_000); // every stream re-checks at the same instant
+    for (const c of clients) expect((await c.next()).comment).toBe('heartbeat');
+    expect(lookups).toHaveBeenCalledTimes(1);
+    for (const c of clients) c.close();
+  });
+
+  it('a revocation through the auth service ends the stream at the next heartbeat, even while the access cache holds a grant', async () => {
+    await f.stop();
+    f = await RestFixture.start({ sseHeartbeatMs: ACCESS_CACHE_MS / 4 });
+    bob = await f.bearer('bob');
+    const c = await SseClient.open(f.port, `/v1/models/${M1}/watch`, { authorization: bob });
+    await c.nextData();
+    f.clock.advance(ACCESS_CACHE_MS / 4);
+    expect((await c.next()).comment).toBe('heartbeat'); // re-checked: a grant now cached
+    await f.auth.admin.revoke('bob', M1); // bumps the auth service's accessEpoch
+    f.clock.advance(ACCESS_CACHE_MS / 4); // well within the cached answer's lifetime
+    const e = await c.nextData();
+    expect(e).toEqual({ id: undefined, event: 'watch-error', data: { error: 'permission denied', code: 'PermissionDenied' } });
+    c.close();
   });
 
   it('a client that stops reading parks its stream: no next() until the socket drains, then the latest state', async () => {

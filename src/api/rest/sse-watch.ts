@@ -7,6 +7,7 @@ import type { Clock, Logger, TimerHandle } from '../../core/index.js';
 import { ModelwatchError, errorMessage, toWireDelta } from '../../core/index.js';
 import type { WireDelta } from '../../core/index.js';
 import type { Watcher } from '../../multiwatcher/index.js';
+import { cachedModelAccess } from '../facades/index.js';
 import { permissionDenied, requireRouteModel } from './access.js';
 import type { Route, RouteContext } from './route.js';
 
@@ -33,8 +34,10 @@ export function watchRoute(heartbeatMs = SSE_HEARTBEAT_MS): Route {
         clock: services.clock,
         logger: services.logger,
         heartbeatMs,
-        // Access is re-checked at each heartbeat: a revoked user's stream ends (spec §9).
-        stillAllowed: async () => (await services.auth.modelAccess(identity, uuid)) !== '',
+        // Access is re-checked at each heartbeat: a revoked user's stream ends (spec §9). Through the
+        // cache the other routes and the RPC facades share, so many streams of one user cost one
+        // lookup per ACCESS_CACHE_MS; a change made through the auth service still applies at once.
+        stillAllowed: async () => (await cachedModelAccess(services, identity, uuid)) !== '',
       });
       await stream.run();
       return undefined;
