@@ -223,6 +223,20 @@ describe('bearer tokens', () => {
     await auth.admin.removeUser('bob');
     expect(await auth.resolveToken(t2)).toBeUndefined();
   });
+
+  it('an agent password change revokes that agent\'s tokens in that model only, not those of the same tag in other models', async () => {
+    const { auth, login } = await setup();
+    await auth.admin.setAgentPassword(M1, 'machine-0', 'pw-1');
+    await auth.admin.setAgentPassword(M2, 'machine-0', 'pw-2');
+    await auth.admin.setAgentPassword(M1, 'machine-1', 'pw-3');
+    const inM1 = await auth.issueToken(await login('machine-0', 'pw-1', M1));
+    const inM2 = await auth.issueToken(await login('machine-0', 'pw-2', M2));
+    const sibling = await auth.issueToken(await login('machine-1', 'pw-3', M1));
+    await auth.admin.setAgentPassword(M1, 'machine-0', 'pw-1b');
+    expect(await auth.resolveToken(inM1)).toBeUndefined();
+    expect(await auth.resolveToken(inM2)).toMatchObject({ kind: 'agent', tag: 'machine-0', modelUUID: M2 });
+    expect(await auth.resolveToken(sibling)).toMatchObject({ kind: 'agent', tag: 'machine-1', modelUUID: M1 });
+  });
 });
 
 describe('UserAdmin', () => {

@@ -48,9 +48,19 @@ export class TokenStore {
     return e.identity;
   }
 
-  /** Drops every token of an identity tag (user removed, password changed). */
+  /** Drops every token of a user's tag (user removed, password changed). */
   revokeTag(tag: string): void {
     for (const [k, e] of this.#tokens) if (e.identity.tag === tag) this.#tokens.delete(k);
+  }
+
+  /**
+   * Drops the tokens of one agent (password changed). Its tag alone is not enough: `machine-0`
+   * names a different agent in every model.
+   */
+  revokeAgent(modelUUID: string, tag: string): void {
+    for (const [k, { identity: id }] of this.#tokens) {
+      if (id.kind === 'agent' && id.tag === tag && id.modelUUID === modelUUID) this.#tokens.delete(k);
+    }
   }
 
   /** Live and not-yet-purged expired tokens. */

@@ -44,7 +44,10 @@ export interface UserAdmin {
   revoke(user: string, modelUUID: string): Promise<void>;
   listUsers(): Promise<UserView[]>;
   getUser(name: string): Promise<UserView | undefined>;
-  /** Sets an agent's (`machine-<id>`, `unit-<app>-<n>`) password in a model. @throws NotValid. */
+  /**
+   * Sets an agent's (`machine-<id>`, `unit-<app>-<n>`) password in a model and revokes that agent's
+   * tokens (the same tag in other models is another agent: untouched). @throws NotValid.
+   */
   setAgentPassword(modelUUID: string, tag: string, password: string): Promise<void>;
   /** Drops every grant and agent credential of a removed model. */
   forgetModel(modelUUID: string): Promise<void>;
@@ -162,7 +165,7 @@ export class UserAdministration implements UserAdmin {
     }
     validatePassword(password);
     await this.#users.setAgentCredential(modelUUID, tag, await hashPassword(password));
-    this.#tokens.revokeTag(tag);
+    this.#tokens.revokeAgent(modelUUID, tag);
   }
 
   async forgetModel(modelUUID: string): Promise<void> {
