@@ -7,7 +7,9 @@ export type { ControllerConfig } from './controller/controller.js';
 export { bootstrapModels, deriveControllerUUID, CONTROLLER_MODEL, DEFAULT_MODEL } from './controller/bootstrap.js';
 export { PresenceHub } from './controller/presence-hub.js';
 /** `ApiServer.start(config)`: the HTTP(S) listener; upgrades `/api` and `/model/<uuid>/api` to RPC. */
-export { ApiServer, sendJson } from './server/api-server.js';
+export { ApiServer } from './server/api-server.js';
+/** Writes a JSON response (no-store), as every JSON answer of the API server is written. */
+export { sendJson } from './rest/index.js';
 export type { ApiServerConfig, RpcConnector, RestHandler, RpcConnectionHandle } from './server/api-server.js';
 export type { ControllerServices, AuthService, Identity, ModelAccess, ControllerAccess, LoginAttempt, PresenceServices, ApiLimits } from './services.js';
 export { DEFAULT_API_LIMITS } from './limits.js';

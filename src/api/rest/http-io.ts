@@ -1,5 +1,5 @@
-// JSON in and out of HTTP for the REST routes: bounded body reading, JSON responses, and the mapping
-// of ModelwatchError codes to HTTP statuses. Error bodies carry only a short message and the code:
+// JSON in and out of HTTP for the REST routes: bounded body reading, JSON responses (sendJson, which
+// the API server's own answers use too), and the mapping of ModelwatchError codes to HTTP statuses. Error bodies carry only a short message and the code:
 // never a stack, SQL or a file path (spec/protocol.md §9).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode, Logger } from '../../core/index.js';

@@ -8,6 +8,11 @@
 export { createRestHandler } from './rest-handler.js';
 export type { RestHandler, RestOptions } from './rest-handler.js';
 export type { RestDeps } from './rest-deps.js';
+/**
+ * Writes a JSON response with `cache-control: no-store` (answers depend on credentials and live
+ * state). The one JSON writer of the API: the REST routes and the server's own answers use it.
+ */
+export { sendJson } from './http-io.js';
 /** Heartbeat interval of SSE watch streams (15 s), ms. */
 export { SSE_HEARTBEAT_MS } from './sse-watch.js';
 /** The REST metrics of a registry (`modelwatch_api_rest_*`), created once per registry. */

@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { NotValidError, deferred, errorMessage } from '../../core/index.js';
 import type { Worker } from '../../core/index.js';
+import { sendJson } from '../rest/index.js';
 import type { RestHandler } from '../rest/index.js';
 import { rpcServerOptions } from '../rpc/index.js';
 import type { ControllerServices } from '../services.js';
@@ -220,11 +221,4 @@ export function requestPath(req: IncomingMessage): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Writes a JSON response. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

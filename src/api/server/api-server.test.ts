@@ -1,0 +1,32 @@
+// The server's own JSON answers (/healthz, unknown paths) are written as the REST routes' are: one
+// sendJson, so they carry the same headers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveRpcConnection } from '../rpc/index.js';
+import { Harness } from '../rpc/testdata/harness.js';
+import { ApiServer } from './api-server.js';
+
+describe('ApiServer JSON answers', () => {
+  let h: Harness;
+  let server: ApiServer;
+  beforeAll(async () => {
+    h = await Harness.start();
+    server = await ApiServer.start({ services: h.services, host: '127.0.0.1', port: 0, rpc: serveRpcConnection });
+  });
+  afterAll(async () => {
+    server.kill();
+    await server.wait();
+    await h.stop();
+  });
+
+  it('a proxy cannot cache a stale /healthz or 404: the server\'s JSON answers say no-store, as the REST routes\' do', async () => {
+    const health = await fetch(`${server.address().url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('cache-control')).toBe('no-store');
+    expect(health.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    const missing = await fetch(`${server.address().url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('cache-control')).toBe('no-store');
+    expect(await missing.json()).toEqual({ error: 'no route for GET /nope', code: 'NotFound' });
+  });
+});
