@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, MemoryLogger, ModelwatchError, nullLogger } from '../../core/index.js';
+import { ManualClock, MemoryLogger, ModelwatchError, flushMicrotasks, nullLogger } from '../../core/index.js';
+import type { TimerHandle } from '../../core/index.js';
 import type { Identity } from '../services.js';
 import { createAuthService } from './auth-service.js';
 import type { AuthServiceConfig } from './auth-service.js';
@@ -9,28 +10,51 @@ import type { UserStore } from '../../state/index.js';
 const M1 = '11111111-1111-4111-8111-111111111111';
 const M2 = '22222222-2222-4222-8222-222222222222';
 
-/** Runs `p` to completion, firing the ManualClock's timers whenever real work (scrypt) is idle. */
-async function drive<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
-  const state = { done: false };
-  p.then(
-    () => (state.done = true),
-    () => (state.done = true),
-  );
-  while (!state.done) {
-    const due = clock.nextDue();
-    if (due !== undefined) clock.set(due);
-    else await new Promise((r) => setTimeout(r, 2));
+/**
+ * A ManualClock that says when a timer is armed: a failure delay starts only after scrypt's real
+ * work, so tests await that event instead of polling real time.
+ */
+class AuthTestClock extends ManualClock {
+  #onArm: Array<() => void> = [];
+  #driving = 0;
+
+  override setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle = super.setTimeout(fn, ms);
+    for (const resolve of this.#onArm.splice(0)) resolve();
+    if (this.#driving > 0) this.#fireAll();
+    return handle;
   }
-  return p;
+
+  /** Resolves when the next timer is armed. */
+  timerArmed(): Promise<void> {
+    return new Promise((resolve) => this.#onArm.push(resolve));
+  }
+
+  /** Runs `p` to completion, firing every timer as soon as it is armed (time jumps to its due). */
+  async drive<T>(p: Promise<T>): Promise<T> {
+    this.#driving++;
+    this.#fireAll();
+    try {
+      return await p;
+    } finally {
+      this.#driving--;
+    }
+  }
+
+  #fireAll(): void {
+    queueMicrotask(() => {
+      for (let due = this.nextDue(); due !== undefined && this.#driving > 0; due = this.nextDue()) this.set(due);
+    });
+  }
 }
 
 async function setup(over: Partial<AuthServiceConfig> = {}, store: UserStore = new MemoryUserStore()) {
-  const clock = new ManualClock(1_000_000);
+  const clock = new AuthTestClock(1_000_000);
   const auth = createAuthService({ clock, logger: nullLogger, users: store, ...over, ...(over.clock ? {} : { clock }) });
   await auth.admin.addUser({ name: 'admin', password: 'root-pw', controllerAccess: 'superuser' });
   await auth.admin.addUser({ name: 'bob', password: 'bob-pw', displayName: 'Bob' });
   const login = (tag: string, password: string, modelUUID?: string, remoteAddress = '10.0.0.1') =>
-    drive(clock, auth.login({ tag, password, modelUUID, remoteAddress }));
+    clock.drive(auth.login({ tag, password, modelUUID, remoteAddress }));
   return { clock, auth, store, login };
 }
 
@@ -80,12 +104,13 @@ describe('AuthService.login', () => {
     const delays: number[] = [];
     for (const pw of ['a', 'b', 'c']) {
       let settled = false;
+      const armed = clock.timerArmed();
       const p = auth.login({ tag: 'user-bob', password: pw, modelUUID: undefined, remoteAddress: '1.1.1.1' }).finally(() => (settled = true));
       p.catch(() => undefined);
-      while (clock.pendingTimers() === 0) await new Promise((r) => setTimeout(r, 2));
+      await armed; // the password was checked (real scrypt work); the failure delay is on the clock
       const start = clock.now();
       clock.advance(499);
-      await new Promise((r) => setTimeout(r, 5));
+      await flushMicrotasks(); // a login released early would settle within this turn
       expect(settled).toBe(false); // not before 500 ms
       clock.set(clock.nextDue() ?? clock.now());
       await expect(p).rejects.toMatchObject({ code: 'Unauthorized' });
@@ -167,7 +192,7 @@ describe('AuthService.login', () => {
     const burst = Array.from({ length: 30 }, (_, i) =>
       codeOf(auth.login({ tag: 'user-bob', password: `guess${i}`, modelUUID: undefined, remoteAddress: `5.5.${i}.1` })),
     );
-    const results = await drive(clock, Promise.all(burst));
+    const results = await clock.drive(Promise.all(burst));
     expect(lookups).toBeLessThanOrEqual(5 + 2 - 1);
     expect(results.filter((r) => r === 'TryAgain: try again').length).toBeGreaterThanOrEqual(30 - 6);
     expect(auth.report()).toMatchObject({ 'verifications-running': 0, 'verifications-queued': 0 });
@@ -282,13 +307,13 @@ describe('UserAdmin', () => {
   });
 
   it('ensureAdmin creates the admin superuser once, on an empty store only', async () => {
-    const clock = new ManualClock();
+    const clock = new AuthTestClock();
     const auth = createAuthService({ clock, logger: nullLogger, users: new MemoryUserStore() });
     const first = await auth.admin.ensureAdmin();
     expect(first?.name).toBe('admin');
     expect(first?.password).toHaveLength(24);
     expect(await auth.admin.ensureAdmin()).toBeUndefined();
-    const id = await drive(clock, auth.login({ tag: 'user-admin', password: first!.password, modelUUID: M1, remoteAddress: 'x' }));
+    const id = await clock.drive(auth.login({ tag: 'user-admin', password: first!.password, modelUUID: M1, remoteAddress: 'x' }));
     expect(id).toMatchObject({ controllerAccess: 'superuser' });
     const other = createAuthService({ clock, logger: nullLogger, users: new MemoryUserStore() });
     expect(await other.admin.ensureAdmin('given')).toEqual({ name: 'admin', password: 'given' });

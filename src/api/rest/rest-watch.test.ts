@@ -1,26 +1,40 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { deferred, flushMicrotasks } from '../../core/index.js';
 import { ACCESS_CACHE_MS } from '../facades/index.js';
 import { M1, M2, RestFixture } from './testdata/rest-fixture.js';
 import { SseClient } from './testdata/sse-client.js';
 
 let f: RestFixture;
 let bob: string;
+/** One per stream watcher started so far: settles when the server stops it (its stream ended). */
+let watcherStops: Promise<void>[] = [];
 
-beforeEach(async () => {
-  f = await RestFixture.start();
+async function startFixture(opts?: Parameters<typeof RestFixture.start>[0]): Promise<void> {
+  f = await RestFixture.start(opts);
   bob = await f.bearer('bob');
-});
+  watcherStops = [];
+  const watchModel = f.multiwatcher.watchModel.bind(f.multiwatcher);
+  f.multiwatcher.watchModel = (uuid, o) => {
+    const w = watchModel(uuid, o);
+    const stop = w.stop.bind(w);
+    const stopped = deferred<void>();
+    watcherStops.push(stopped.promise);
+    w.stop = () => {
+      const p = stop();
+      stopped.resolve();
+      return p;
+    };
+    return w;
+  };
+}
+
+/** Every stream watcher started so far has been stopped: awaited as an event, not polled. */
+const allWatchersStopped = (): Promise<unknown> => Promise.all(watcherStops);
+
+beforeEach(() => startFixture());
 afterEach(async () => {
   await f.stop();
 });
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const numWatchers = (): number => f.multiwatcher.report()['num-watchers'] as number;
 
@@ -51,7 +65,8 @@ describe('REST SSE watch', () => {
     const c1 = await SseClient.open(f.port, `/v1/models/${M1}/watch`, { authorization: bob });
     const snap = await c1.nextData();
     c1.close();
-    await waitFor(() => numWatchers() === 0, 'the first stream to stop its watcher');
+    await allWatchersStopped();
+    expect(numWatchers()).toBe(0);
     await f.state.remove({ kind: 'machine', modelUUID: M1, id: '0' });
     const rev = await f.state.update({ kind: 'machine', modelUUID: M1, id: '2', data: { n: 2 } });
     const c2 = await SseClient.open(f.port, `/v1/models/${M1}/watch`, { authorization: bob, 'last-event-id': snap.id ?? '' });
@@ -108,7 +123,9 @@ describe('REST SSE watch', () => {
     for (const c of clients) await c.nextData();
     expect(numWatchers()).toBe(3);
     for (const c of clients) c.close();
-    await waitFor(() => numWatchers() === 0, 'watchers to stop');
+    await allWatchersStopped();
+    expect(numWatchers()).toBe(0);
+    await flushMicrotasks(); // the route's own ending (and the gauge) follows the stop by a few promise hops
     expect(await f.registry.getSingleMetric('modelwatch_api_rest_sse_streams')?.get()).toMatchObject({ values: [{ value: 0 }] });
   });
 
@@ -119,7 +136,8 @@ describe('REST SSE watch', () => {
     f.clock.advance(15_000);
     const e = await c.nextData();
     expect(e).toEqual({ id: undefined, event: 'watch-error', data: { error: 'permission denied', code: 'PermissionDenied' } });
-    await waitFor(() => c.ended, 'the stream to end');
+    await c.whenEnded();
+    await allWatchersStopped();
     expect(numWatchers()).toBe(0);
   });
 
@@ -135,8 +153,7 @@ describe('REST SSE watch', () => {
 
   it('a revocation through the auth service ends the stream at the next heartbeat, even while the access cache holds a grant', async () => {
     await f.stop();
-    f = await RestFixture.start({ sseHeartbeatMs: ACCESS_CACHE_MS / 4 });
-    bob = await f.bearer('bob');
+    await startFixture({ sseHeartbeatMs: ACCESS_CACHE_MS / 4 });
     const c = await SseClient.open(f.port, `/v1/models/${M1}/watch`, { authorization: bob });
     await c.nextData();
     f.clock.advance(ACCESS_CACHE_MS / 4);
@@ -149,15 +166,18 @@ describe('REST SSE watch', () => {
   });
 
   it('a client that stops reading parks its stream: no next() until the socket drains, then the latest state', async () => {
-    // Count next() calls on the stream's watcher.
+    // Count next() calls on the stream's watcher, and keep the latest one's promise.
     let nextCalls = 0;
+    let lastNext: Promise<unknown> = Promise.resolve();
     const watchModel = f.multiwatcher.watchModel.bind(f.multiwatcher);
     f.multiwatcher.watchModel = (uuid, opts) => {
       const w = watchModel(uuid, opts);
       const next = w.next.bind(w);
       w.next = () => {
         nextCalls++;
-        return next();
+        const p = next();
+        lastNext = p.catch(() => undefined);
+        return p;
       };
       return w;
     };
@@ -166,19 +186,32 @@ describe('REST SSE watch', () => {
     c.res.pause(); // stop reading: kernel buffers fill, then res.write returns false
     const blob = 'x'.repeat(256 * 1024);
     let rev = 0;
-    for (let i = 0; i < 80; i++) {
+    let i = 0;
+    // One write at a time, each awaited through the stream: its pending next() resolves with the
+    // batch, the stream writes it, and in the same turn either asks next() again or parks. Parked
+    // counts once it holds across several writes (a write the kernel took late would un-park it).
+    for (let parkedFor = 0; parkedFor < 5; i++) {
+      if (i === 100) throw new Error('the stream never parked: 25 MiB written to a client that reads nothing');
+      const calls = nextCalls;
+      const pending = lastNext;
       rev = await f.state.update({ kind: 'item', modelUUID: M1, id: 'blob', data: { i, blob } });
-      await new Promise((r) => setTimeout(r, 2));
+      await pending;
+      await flushMicrotasks();
+      parkedFor = nextCalls === calls ? parkedFor + 1 : 0;
     }
     const parkedAt = nextCalls;
-    expect(parkedAt).toBeLessThan(80);
-    for (let i = 80; i < 100; i++) rev = await f.state.update({ kind: 'item', modelUUID: M1, id: 'blob', data: { i, blob } });
-    await new Promise((r) => setTimeout(r, 100));
+    // A watcher outside the stream tells when the multiwatcher has the later writes.
+    const probe = watchModel(M1, { since: rev });
+    await probe.next();
+    for (const end = i + 20; i < end; i++) rev = await f.state.update({ kind: 'item', modelUUID: M1, id: 'blob', data: { i, blob } });
+    while (probe.revision() < rev) await probe.next();
+    await probe.stop();
+    await flushMicrotasks();
     expect(nextCalls).toBe(parkedAt); // parked: the later writes are coalesced by the multiwatcher, not buffered here
     c.res.resume();
     let last: Record<string, unknown> = {};
     while (last.revision !== rev) last = (await c.nextData()).data;
-    expect(last.deltas).toEqual([['item', 'change', { i: 99, blob, 'model-uuid': M1, id: 'blob' }]]);
+    expect(last.deltas).toEqual([['item', 'change', { i: i - 1, blob, 'model-uuid': M1, id: 'blob' }]]);
     c.close();
   });
 });

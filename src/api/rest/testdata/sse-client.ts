@@ -2,6 +2,7 @@
 // (heartbeats) and named events, and can stop reading to exercise the server's backpressure.
 import { request } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { deferred } from '../../../core/index.js';
 
 /** One parsed block of the stream. */
 export interface SseEvent {
@@ -17,6 +18,7 @@ export class SseClient {
   readonly req: ClientRequest;
   readonly events: SseEvent[] = [];
   ended = false;
+  readonly #end = deferred<void>();
   #buffer = '';
   #waiter: (() => void) | undefined;
   #read = 0;
@@ -36,6 +38,7 @@ export class SseClient {
     });
     res.on('end', () => {
       this.ended = true;
+      this.#end.resolve();
       this.#wake();
     });
     res.on('error', () => undefined);
@@ -73,6 +76,11 @@ export class SseClient {
       const e = await this.next(timeoutMs);
       if (e.data !== undefined) return { id: e.id, event: e.event, data: JSON.parse(e.data) as Record<string, unknown> };
     }
+  }
+
+  /** Settles when the server has ended the response. */
+  whenEnded(): Promise<void> {
+    return this.#end.promise;
   }
 
   close(): void {
