@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { EntityInfo } from '../core/index.js';
+import type { Delta, EntityInfo } from '../core/index.js';
 import { infoEquals } from '../core/index.js';
 import type { FollowerCall, FollowerJudge, FollowerView } from './reconcile.js';
-import { applyCall, emptyView, originSlice, reconcile } from './reconcile.js';
+import { applyCall, emptyView, originSlice, reconcile, reconcileDeltas } from './reconcile.js';
 import { M1, M2, entityId, info, show } from './testing/index.js';
 import type { WatchEvent } from './watch-event.js';
 
@@ -171,4 +172,36 @@ describe('originSlice', () => {
   it('an empty event mentions no key', () => {
     expect(originSlice(ev([]))).toEqual([]);
   });
+});
+
+describe('reconcileDeltas', () => {
+  // The driven path reconciles a watcher's batch without building the event; a batch of one model
+  // and kind sorts by id alone. Both must give exactly reconcile()'s calls for fromWatcher's event.
+  const arbDelta = (kinds: string[], models: string[]): fc.Arbitrary<Delta> =>
+    fc.record({ kind: fc.constantFrom(...kinds), model: fc.constantFrom(...models), id: fc.constantFrom('a', 'b', '10', '9', 'a/0'), v: fc.integer({ min: 0, max: 3 }), removed: fc.boolean() })
+      // Separate string objects per delta, as rows from a database give them.
+      .map((r) => ({ removed: r.removed, entity: info(r.kind.slice(0), r.id.slice(0), { v: r.v }, ` ${r.model}`.slice(1)) }));
+  const judge: FollowerJudge = { filter: (e) => Number(e.data.v) !== 0, equals: (a, b) => a.data.v === b.data.v };
+  const eventOf = (batch: Delta[]): WatchEvent => ev(batch.filter((d) => !d.removed).map((d) => d.entity), batch.filter((d) => d.removed).map((d) => d.entity));
+
+  for (const [name, kinds, models] of [
+    ['batches of one model and kind (the model watcher\'s case)', ['unit'], [M1]],
+    ['batches mixing kinds and models', ['unit', 'machine'], [M1, M2]],
+  ] as Array<[string, string[], string[]]>) {
+    it(`gives reconcile()'s calls for the same batch as an event: ${name}`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.array(arbDelta(kinds, models), { maxLength: 8 }), { maxLength: 6 }), (batches) => {
+          const viaDeltas = emptyView();
+          const viaEvent = emptyView();
+          for (const batch of batches) {
+            const a = reconcileDeltas(viaDeltas, batch, judge);
+            const b = reconcile(viaEvent, eventOf(batch), judge);
+            expect(render(a)).toEqual(render(b));
+            for (const c of a) applyCall(viaDeltas, c);
+            for (const c of b) applyCall(viaEvent, c);
+          }
+        }),
+      );
+    });
+  }
 });
