@@ -14,21 +14,20 @@ export interface BootstrapResult {
   defaultModelUUID: string | undefined;
   /** Derived from the controller model, so every controller sharing the database agrees on it. */
   controllerUUID: string;
-  /** Models created by this call. */
+  /** Models created by this call (and kept: not duplicates of another controller's). */
   created: string[];
 }
 
 /**
  * Ensures the controller and default models exist (owned by `owner`).
- * RISK: two controllers bootstrapping an empty PostgreSQL database at the same instant can both
- * create models; start one first. The older controller model wins the UUID derivation.
+ * Two controllers bootstrapping an empty (PostgreSQL) database at the same instant may both create
+ * the models. They converge: after creating, each reads the models again, takes the same winner
+ * per name (the oldest `created-at`, then the smallest UUID) and removes the models it created
+ * that lost. RISK: a client that reached a losing model in that window of a few milliseconds sees
+ * it removed.
  */
 export async function bootstrapModels(state: State, owner: string, clock: Clock, logger: Logger): Promise<BootstrapResult> {
-  const models = await state.list({ kind: 'model' });
-  const byName = (name: string): EntityInfo | undefined =>
-    models
-      .filter((m) => m.data.name === name)
-      .sort((a, b) => createdAt(a).localeCompare(createdAt(b)) || a.id.localeCompare(b.id))[0];
+  const byName = winnerByName(await state.list({ kind: 'model' }));
   const created: string[] = [];
   let controllerModel = byName(CONTROLLER_MODEL);
   let defaultModel = byName(DEFAULT_MODEL);
@@ -51,6 +50,20 @@ export async function bootstrapModels(state: State, owner: string, clock: Clock,
   if (ops.length > 0) {
     await state.apply(ops);
     logger.info('bootstrapped models', { created });
+    // Another controller may have bootstrapped the same database at the same time: converge on
+    // the winners, and take back what we made that lost.
+    const winner = winnerByName(await state.list({ kind: 'model' }));
+    const mine = ops.map((o) => o.entity);
+    const lost = mine.filter((m) => winner(String(m.data.name))?.id !== m.id);
+    if (lost.length > 0) {
+      await state.apply(lost.map((m) => ({ op: 'remove' as const, id: { kind: 'model', modelUUID: m.modelUUID, id: m.id } })));
+      logger.info('another controller bootstrapped the same database at the same time; removed the duplicate models made here', {
+        removed: lost.map((m) => m.modelUUID),
+      });
+    }
+    controllerModel = winner(CONTROLLER_MODEL) ?? controllerModel;
+    defaultModel = winner(DEFAULT_MODEL) ?? defaultModel;
+    for (const m of lost) created.splice(created.indexOf(String(m.data.name)), 1);
   }
   return {
     controllerModelUUID: controllerModel.modelUUID,
@@ -58,6 +71,14 @@ export async function bootstrapModels(state: State, owner: string, clock: Clock,
     controllerUUID: deriveControllerUUID(controllerModel.modelUUID),
     created,
   };
+}
+
+/** name → the model every controller agrees on for it: the oldest `created-at`, then the smallest id. */
+function winnerByName(models: EntityInfo[]): (name: string) => EntityInfo | undefined {
+  return (name) =>
+    models
+      .filter((m) => m.data.name === name)
+      .sort((a, b) => createdAt(a).localeCompare(createdAt(b)) || a.id.localeCompare(b.id))[0];
 }
 
 function createdAt(m: EntityInfo): string {
