@@ -20,6 +20,9 @@ export type { StateManifoldConfig } from './manifold.js';
  * closes it. Throws NotValidError "missing URL not valid" / "missing Clock not valid" / "missing Logger not valid".
  */
 export { stateManifold, StateWorker } from './manifold.js';
-/** Users, model access and agent credentials (schema migration 3): the UserStore the auth service uses. */
-export type { UserStore, UserRecord, UserPatch, ModelAccessRecord, UserModelAccess, UserControllerAccess } from './users/index.js';
+/**
+ * Users, model access and agent credentials (schema migration 3) and REST bearer tokens as SHA-256
+ * digests (migration 4): the UserStore the auth service uses.
+ */
+export type { UserStore, UserRecord, UserPatch, ModelAccessRecord, UserModelAccess, UserControllerAccess, TokenRecord, TokenPutResult } from './users/index.js';
 export { MemoryUserStore, SqliteUserStore, PostgresUserStore } from './users/index.js';

@@ -82,6 +82,32 @@ for (const makeBackend of BACKENDS) {
       });
     });
 
+    it('a database at schema version 3 (before bearer tokens) migrates and keeps its users, grants and agents', async () => {
+      const url = await backend.fresh();
+      const m = '00000000-0000-4000-8000-000000000001';
+      await withRaw(url, async (run, migrate) => {
+        expect(await migrate(MIGRATIONS.filter((x) => x.version <= 3))).toEqual([1, 2, 3]);
+        await run("INSERT INTO users (name, display_name, password_hash, controller_access, created_at) VALUES ('amy', 'Amy', 'h-amy', 'superuser', 5)");
+        await run(`INSERT INTO model_access (user_name, model_uuid, access) VALUES ('amy', '${m}', 'write')`);
+        await run(`INSERT INTO agent_credentials (model_uuid, tag, password_hash) VALUES ('${m}', 'machine-0', 'h-m0')`);
+      });
+      const state = await openState(url, { clock: new ManualClock(0) });
+      try {
+        const users = state.users();
+        expect(await users.listUsers()).toEqual([{ name: 'amy', displayName: 'Amy', passwordHash: 'h-amy', controllerAccess: 'superuser', createdAt: 5 }]);
+        expect(await users.getModelAccess('amy', m)).toBe('write');
+        expect(await users.getAgentCredential(m, 'machine-0')).toBe('h-m0');
+        const token = { digest: 'd', kind: 'agent', tag: 'machine-0', modelUUID: m, issuedAt: 1, expiresAt: 2 } as const;
+        expect(await users.putToken(token, 10)).toEqual({ count: 1, dropped: 0 }); // the new table is there
+        expect(await users.getToken('d')).toEqual(token);
+      } finally {
+        await state.close();
+      }
+      await withRaw(url, async (run) => {
+        expect((await run("SELECT value FROM meta WHERE key = 'schema-version'")).map((r) => Number((r as unknown[])[0]))).toEqual([SCHEMA_VERSION]);
+      });
+    });
+
     it('a database newer than the code is refused with a clear error and left untouched', async () => {
       const url = await backend.fresh();
       await (await openState(url)).close();

@@ -1,6 +1,7 @@
 // Ordered, versioned schema migrations, each with SQLite and PostgreSQL DDL. Applied at open in one
 // transaction by the backends (sqlite/migrate.ts, postgres/migrate.ts). Append only: a later issue
-// added users/model_access as version 3. Never edit a released migration; add a new one.
+// added users/model_access as version 3, and REST bearer tokens as version 4. Never edit a released
+// migration; add a new one.
 import { ModelwatchError } from '../../core/index.js';
 
 export interface Migration {
@@ -95,6 +96,29 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       'CREATE INDEX model_access_by_model ON model_access (model_uuid)',
       `CREATE TABLE agent_credentials (model_uuid TEXT COLLATE "C" NOT NULL, tag TEXT COLLATE "C" NOT NULL,
         password_hash TEXT NOT NULL, PRIMARY KEY (model_uuid, tag))`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'REST bearer tokens as SHA-256 digests (api/auth/token-store.ts)',
+    // seq is the issue order, so the bound drops the oldest first even among tokens of one millisecond.
+    // model_uuid is set for agents only: an agent exists only within its model. The indexes serve the
+    // revocations (a user's tag; an agent or a whole model) and the purge of expired tokens.
+    sqlite: [
+      `CREATE TABLE bearer_tokens (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'agent')), tag TEXT NOT NULL, model_uuid TEXT,
+        issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, CHECK ((kind = 'agent') = (model_uuid IS NOT NULL)))`,
+      'CREATE INDEX bearer_tokens_by_tag ON bearer_tokens (tag)',
+      'CREATE INDEX bearer_tokens_by_model ON bearer_tokens (model_uuid, tag)',
+      'CREATE INDEX bearer_tokens_by_expiry ON bearer_tokens (expires_at)',
+    ],
+    postgres: [
+      `CREATE TABLE bearer_tokens (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, digest TEXT COLLATE "C" NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'agent')), tag TEXT COLLATE "C" NOT NULL, model_uuid TEXT COLLATE "C",
+        issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, CHECK ((kind = 'agent') = (model_uuid IS NOT NULL)))`,
+      'CREATE INDEX bearer_tokens_by_tag ON bearer_tokens (tag)',
+      'CREATE INDEX bearer_tokens_by_model ON bearer_tokens (model_uuid, tag)',
+      'CREATE INDEX bearer_tokens_by_expiry ON bearer_tokens (expires_at)',
     ],
   },
 ]);

@@ -1,14 +1,16 @@
 // An in-memory UserStore (Maps), for tests and for a controller without a persistent database.
 import { ModelwatchError } from '../../core/index.js';
-import type { ModelAccessRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
+import type { ModelAccessRecord, TokenPutResult, TokenRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
 
-/** Keeps users, grants and agent credentials in Maps; records are copied in and out. */
+/** Keeps users, grants, agent credentials and tokens in Maps; records are copied in and out. */
 export class MemoryUserStore implements UserStore {
   readonly #users = new Map<string, UserRecord>();
   /** user → modelUUID → access. */
   readonly #grants = new Map<string, Map<string, UserModelAccess>>();
   /** modelUUID → agent tag → scrypt hash. */
   readonly #agents = new Map<string, Map<string, string>>();
+  /** digest → token; insertion order = issue order, so the first key is the oldest. */
+  readonly #tokens = new Map<string, TokenRecord>();
 
   getUser(name: string): Promise<UserRecord | undefined> {
     const u = this.#users.get(name);
@@ -31,6 +33,7 @@ export class MemoryUserStore implements UserStore {
 
   removeUser(name: string): Promise<boolean> {
     this.#grants.delete(name);
+    this.#dropTokens((t) => t.kind === 'user' && t.tag === `user-${name}`);
     return Promise.resolve(this.#users.delete(name));
   }
 
@@ -89,7 +92,61 @@ export class MemoryUserStore implements UserStore {
   forgetModel(modelUUID: string): Promise<void> {
     for (const models of this.#grants.values()) models.delete(modelUUID);
     this.#agents.delete(modelUUID);
+    this.#dropTokens((t) => t.kind === 'agent' && t.modelUUID === modelUUID);
     return Promise.resolve();
+  }
+
+  putToken(token: TokenRecord, maxTokens: number): Promise<TokenPutResult> {
+    if (this.#tokens.has(token.digest)) return Promise.reject(new ModelwatchError('AlreadyExists', 'token already stored'));
+    this.#tokens.set(token.digest, { ...token });
+    let dropped = 0;
+    if (this.#tokens.size > maxTokens) dropped += this.#dropTokens((t) => t.expiresAt <= token.issuedAt && t.digest !== token.digest);
+    for (const digest of this.#tokens.keys()) {
+      if (this.#tokens.size <= maxTokens) break;
+      this.#tokens.delete(digest);
+      dropped++;
+    }
+    return Promise.resolve({ count: this.#tokens.size, dropped });
+  }
+
+  getToken(digest: string): Promise<TokenRecord | undefined> {
+    const t = this.#tokens.get(digest);
+    return Promise.resolve(t === undefined ? undefined : { ...t });
+  }
+
+  deleteToken(digest: string): Promise<boolean> {
+    return Promise.resolve(this.#tokens.delete(digest));
+  }
+
+  deleteUserTokens(tag: string): Promise<number> {
+    return Promise.resolve(this.#dropTokens((t) => t.kind === 'user' && t.tag === tag));
+  }
+
+  deleteAgentTokens(modelUUID: string, tag: string): Promise<number> {
+    return Promise.resolve(this.#dropTokens((t) => t.kind === 'agent' && t.modelUUID === modelUUID && t.tag === tag));
+  }
+
+  deleteModelTokens(modelUUID: string): Promise<number> {
+    return Promise.resolve(this.#dropTokens((t) => t.kind === 'agent' && t.modelUUID === modelUUID));
+  }
+
+  purgeExpiredTokens(now: number): Promise<number> {
+    return Promise.resolve(this.#dropTokens((t) => t.expiresAt <= now));
+  }
+
+  countTokens(): Promise<number> {
+    return Promise.resolve(this.#tokens.size);
+  }
+
+  /** Deletes the tokens that match; returns how many. */
+  #dropTokens(match: (t: TokenRecord) => boolean): number {
+    let n = 0;
+    for (const [digest, t] of this.#tokens) {
+      if (!match(t)) continue;
+      this.#tokens.delete(digest);
+      n++;
+    }
+    return n;
   }
 }
 

@@ -1,13 +1,39 @@
-// The UserStore on the state's PostgreSQL database (tables of migration "users, model access and
-// agent credentials"). Uses the driver's synchronous-commit pool: a resolved write is durable.
-// Key columns are COLLATE "C", so listings are in code-unit order as on SQLite and in memory.
+// The UserStore on the state's PostgreSQL database (tables of migrations "users, model access and
+// agent credentials" and "REST bearer tokens"). Uses the driver's synchronous-commit pool: a resolved
+// write is durable, and every controller on the database sees it. Key columns are COLLATE "C", so
+// listings are in code-unit order as on SQLite and in memory. Each method is one statement, so it
+// commits whole without holding a pooled client across awaits.
 import type { Pool } from 'pg';
 import { ModelwatchError } from '../../core/index.js';
-import { USER_COLS, grantOf, userOf } from './rows.js';
-import type { GrantRow, UserRow } from './rows.js';
-import type { ModelAccessRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
+import { TOKEN_COLS, USER_COLS, grantOf, tokenOf, tokenValues, userOf } from './rows.js';
+import type { GrantRow, TokenRow, UserRow } from './rows.js';
+import type { ModelAccessRecord, TokenPutResult, TokenRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
 
-/** Users, grants and agent credentials in PostgreSQL. */
+/**
+ * putToken in one statement. Every CTE sees the table as it was before the statement, so the new row
+ * is never a candidate for deletion. Steps: 1. insert the token ($1–$6); 2. `over` is how many tokens
+ * pass the bound $7 with it in (0 when it was not inserted: nothing else changes); 3. when over,
+ * delete the expired ones (expires_at <= issued_at $5); 4. then the oldest live ones by seq (issue
+ * order) until the bound holds. Two controllers issuing at once each count without the other's
+ * insert, so the table may pass the bound by one token per concurrent issue until the next one.
+ */
+const PUT_TOKEN_SQL = `
+WITH ins AS (
+  INSERT INTO bearer_tokens (${TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (digest) DO NOTHING RETURNING seq
+), over AS (
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT count(*) FROM bearer_tokens) + 1 - $7 ELSE 0 END AS n
+), expired AS (
+  DELETE FROM bearer_tokens WHERE (SELECT n FROM over) > 0 AND expires_at <= $5 RETURNING seq
+), oldest AS (
+  DELETE FROM bearer_tokens WHERE seq IN (
+    SELECT seq FROM bearer_tokens WHERE expires_at > $5 ORDER BY seq
+    LIMIT greatest(0, (SELECT n FROM over) - (SELECT count(*) FROM expired)))
+  RETURNING seq
+)
+SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM bearer_tokens) AS before,
+  (SELECT count(*) FROM expired) + (SELECT count(*) FROM oldest) AS dropped`;
+
+/** Users, grants, agent credentials and bearer tokens in PostgreSQL. */
 export class PostgresUserStore implements UserStore {
   readonly #pool: Pool;
 
@@ -38,8 +64,12 @@ export class PostgresUserStore implements UserStore {
   }
 
   async removeUser(name: string): Promise<boolean> {
-    // model_access rows go with it (ON DELETE CASCADE).
-    return ((await this.#pool.query('DELETE FROM users WHERE name = $1', [name])).rowCount ?? 0) > 0;
+    // model_access rows go with it (ON DELETE CASCADE); the tokens in the same statement.
+    const r = await this.#pool.query(
+      `WITH t AS (DELETE FROM bearer_tokens WHERE kind = 'user' AND tag = 'user-' || $1) DELETE FROM users WHERE name = $1`,
+      [name],
+    );
+    return (r.rowCount ?? 0) > 0;
   }
 
   async updateUser(name: string, patch: UserPatch): Promise<boolean> {
@@ -104,10 +134,54 @@ export class PostgresUserStore implements UserStore {
   }
 
   async forgetModel(modelUUID: string): Promise<void> {
-    // One statement, so both deletions commit together.
+    // One statement, so the three deletions commit together.
     await this.#pool.query(
-      `WITH a AS (DELETE FROM model_access WHERE model_uuid = $1) DELETE FROM agent_credentials WHERE model_uuid = $1`,
+      `WITH a AS (DELETE FROM model_access WHERE model_uuid = $1),
+        t AS (DELETE FROM bearer_tokens WHERE kind = 'agent' AND model_uuid = $1)
+        DELETE FROM agent_credentials WHERE model_uuid = $1`,
       [modelUUID],
     );
+  }
+
+  async putToken(token: TokenRecord, maxTokens: number): Promise<TokenPutResult> {
+    type Counts = { inserted: string; before: string; dropped: string };
+    const r = (await this.#pool.query<Counts>(PUT_TOKEN_SQL, [...tokenValues(token), maxTokens])).rows[0];
+    if (r === undefined || Number(r.inserted) === 0) throw new ModelwatchError('AlreadyExists', 'token already stored');
+    const dropped = Number(r.dropped);
+    return { count: Number(r.before) + 1 - dropped, dropped };
+  }
+
+  async getToken(digest: string): Promise<TokenRecord | undefined> {
+    const row = (await this.#pool.query<TokenRow>(`SELECT ${TOKEN_COLS} FROM bearer_tokens WHERE digest = $1`, [digest])).rows[0];
+    return row === undefined ? undefined : tokenOf(row);
+  }
+
+  async deleteToken(digest: string): Promise<boolean> {
+    return (await this.#deleted('DELETE FROM bearer_tokens WHERE digest = $1', [digest])) > 0;
+  }
+
+  deleteUserTokens(tag: string): Promise<number> {
+    return this.#deleted("DELETE FROM bearer_tokens WHERE kind = 'user' AND tag = $1", [tag]);
+  }
+
+  deleteAgentTokens(modelUUID: string, tag: string): Promise<number> {
+    return this.#deleted("DELETE FROM bearer_tokens WHERE kind = 'agent' AND model_uuid = $1 AND tag = $2", [modelUUID, tag]);
+  }
+
+  deleteModelTokens(modelUUID: string): Promise<number> {
+    return this.#deleted("DELETE FROM bearer_tokens WHERE kind = 'agent' AND model_uuid = $1", [modelUUID]);
+  }
+
+  purgeExpiredTokens(now: number): Promise<number> {
+    return this.#deleted('DELETE FROM bearer_tokens WHERE expires_at <= $1', [now]);
+  }
+
+  async countTokens(): Promise<number> {
+    return Number((await this.#pool.query<{ n: string }>('SELECT count(*) AS n FROM bearer_tokens')).rows[0]?.n ?? 0);
+  }
+
+  /** Rows a DELETE removed. */
+  async #deleted(sql: string, params: unknown[]): Promise<number> {
+    return (await this.#pool.query(sql, params)).rowCount ?? 0;
   }
 }

@@ -1,20 +1,21 @@
-// The UserStore on the state's SQLite database (tables of migration "users, model access and agent
-// credentials"). better-sqlite3 is synchronous: each method is one statement, or one transaction
-// with no await inside.
+// The UserStore on the state's SQLite database (tables of migrations "users, model access and agent
+// credentials" and "REST bearer tokens"). better-sqlite3 is synchronous: each method is one
+// statement, or one transaction with no await inside.
 import type { Database, Statement } from 'better-sqlite3';
 import { ModelwatchError } from '../../core/index.js';
 import { runSync } from '../sqlite/run-sync.js';
-import { USER_COLS, grantOf, userOf } from './rows.js';
-import type { GrantRow, UserRow } from './rows.js';
-import type { ModelAccessRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
+import { TOKEN_COLS, USER_COLS, grantOf, tokenOf, tokenValues, userOf } from './rows.js';
+import type { GrantRow, TokenRow, UserRow } from './rows.js';
+import type { ModelAccessRecord, TokenPutResult, TokenRecord, UserModelAccess, UserPatch, UserRecord, UserStore } from './user-store.js';
 
-/** Users, grants and agent credentials in SQLite. */
+/** Users, grants, agent credentials and bearer tokens in SQLite. */
 export class SqliteUserStore implements UserStore {
   readonly #db: Database;
   readonly #s: Record<
     | 'getUser' | 'listUsers' | 'countUsers' | 'addUser' | 'removeUser' | 'updateUser' | 'getAccess' | 'setAccess'
     | 'removeAccess' | 'grantsAll' | 'grantsOfUser' | 'grantsOfModel' | 'grantOf' | 'getAgent' | 'setAgent'
-    | 'removeAgent' | 'forgetAccess' | 'forgetAgents',
+    | 'removeAgent' | 'forgetAccess' | 'forgetAgents' | 'putToken' | 'getToken' | 'deleteToken' | 'userTokens'
+    | 'agentTokens' | 'modelTokens' | 'expiredTokens' | 'expiredOthers' | 'oldestTokens' | 'countTokens',
     Statement
   >;
 
@@ -43,6 +44,16 @@ export class SqliteUserStore implements UserStore {
       removeAgent: db.prepare('DELETE FROM agent_credentials WHERE model_uuid = ? AND tag = ?'),
       forgetAccess: db.prepare('DELETE FROM model_access WHERE model_uuid = ?'),
       forgetAgents: db.prepare('DELETE FROM agent_credentials WHERE model_uuid = ?'),
+      putToken: db.prepare(`INSERT INTO bearer_tokens (${TOKEN_COLS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING`),
+      getToken: db.prepare(`SELECT ${TOKEN_COLS} FROM bearer_tokens WHERE digest = ?`),
+      deleteToken: db.prepare('DELETE FROM bearer_tokens WHERE digest = ?'),
+      userTokens: db.prepare("DELETE FROM bearer_tokens WHERE kind = 'user' AND tag = ?"),
+      agentTokens: db.prepare("DELETE FROM bearer_tokens WHERE kind = 'agent' AND model_uuid = ? AND tag = ?"),
+      modelTokens: db.prepare("DELETE FROM bearer_tokens WHERE kind = 'agent' AND model_uuid = ?"),
+      expiredTokens: db.prepare('DELETE FROM bearer_tokens WHERE expires_at <= ?'),
+      expiredOthers: db.prepare('DELETE FROM bearer_tokens WHERE expires_at <= ? AND digest <> ?'),
+      oldestTokens: db.prepare('DELETE FROM bearer_tokens WHERE seq IN (SELECT seq FROM bearer_tokens ORDER BY seq LIMIT ?)'),
+      countTokens: db.prepare('SELECT count(*) FROM bearer_tokens').pluck(),
     };
   }
 
@@ -69,8 +80,13 @@ export class SqliteUserStore implements UserStore {
   }
 
   removeUser(name: string): Promise<boolean> {
-    // model_access rows go with it (ON DELETE CASCADE).
-    return runSync(() => this.#s.removeUser.run(name).changes > 0);
+    // model_access rows go with it (ON DELETE CASCADE); the tokens in the same transaction.
+    return runSync(() =>
+      this.#db.transaction(() => {
+        this.#s.userTokens.run(`user-${name}`);
+        return this.#s.removeUser.run(name).changes > 0;
+      })(),
+    );
   }
 
   updateUser(name: string, patch: UserPatch): Promise<boolean> {
@@ -125,7 +141,53 @@ export class SqliteUserStore implements UserStore {
       this.#db.transaction(() => {
         this.#s.forgetAccess.run(modelUUID);
         this.#s.forgetAgents.run(modelUUID);
+        this.#s.modelTokens.run(modelUUID);
       })(),
     );
+  }
+
+  putToken(token: TokenRecord, maxTokens: number): Promise<TokenPutResult> {
+    return runSync(() =>
+      this.#db.transaction((): TokenPutResult => {
+        if (this.#s.putToken.run(...tokenValues(token)).changes === 0) throw new ModelwatchError('AlreadyExists', 'token already stored');
+        let count = Number(this.#s.countTokens.get());
+        if (count <= maxTokens) return { count, dropped: 0 };
+        let dropped = this.#s.expiredOthers.run(token.issuedAt, token.digest).changes;
+        if (count - dropped > maxTokens) dropped += this.#s.oldestTokens.run(count - dropped - maxTokens).changes;
+        count -= dropped;
+        return { count, dropped };
+      })(),
+    );
+  }
+
+  getToken(digest: string): Promise<TokenRecord | undefined> {
+    return runSync(() => {
+      const row = this.#s.getToken.get(digest) as TokenRow | undefined;
+      return row === undefined ? undefined : tokenOf(row);
+    });
+  }
+
+  deleteToken(digest: string): Promise<boolean> {
+    return runSync(() => this.#s.deleteToken.run(digest).changes > 0);
+  }
+
+  deleteUserTokens(tag: string): Promise<number> {
+    return runSync(() => this.#s.userTokens.run(tag).changes);
+  }
+
+  deleteAgentTokens(modelUUID: string, tag: string): Promise<number> {
+    return runSync(() => this.#s.agentTokens.run(modelUUID, tag).changes);
+  }
+
+  deleteModelTokens(modelUUID: string): Promise<number> {
+    return runSync(() => this.#s.modelTokens.run(modelUUID).changes);
+  }
+
+  purgeExpiredTokens(now: number): Promise<number> {
+    return runSync(() => this.#s.expiredTokens.run(now).changes);
+  }
+
+  countTokens(): Promise<number> {
+    return runSync(() => Number(this.#s.countTokens.get()));
   }
 }
