@@ -229,7 +229,7 @@ describe('bearer tokens', () => {
 
   it('are bounded in number: the oldest is dropped first', async () => {
     const { auth } = await setup({ limits: { maxTokens: 3 } });
-    const id: Identity = { kind: 'user', tag: 'user-bob', name: 'bob', displayName: '', controllerAccess: 'login' };
+    const id: Identity = { kind: 'user', tag: 'user-bob', name: 'bob', displayName: 'Bob', controllerAccess: 'login' }; // as stored
     const tokens = [];
     for (let i = 0; i < 5; i++) tokens.push(await auth.issueToken(id));
     expect(auth.report()['live-tokens']).toBe(3);

@@ -4,7 +4,7 @@ import type { Clock, Logger, Random } from '../../core/index.js';
 import { ModelwatchError, NotValidError, sleep, systemRandom } from '../../core/index.js';
 import type { AuthService, Identity, LoginAttempt, ModelAccess } from '../services.js';
 import type { AuthLimits } from './auth-limits.js';
-import { DEFAULT_AUTH_LIMITS } from './auth-limits.js';
+import { DEFAULT_AUTH_LIMITS, MAX_TOKEN_CACHE_MS } from './auth-limits.js';
 import { LoginLimiter } from './login-limiter.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import { parseAuthTag } from './tags.js';
@@ -65,7 +65,7 @@ class ControllerAuth implements AuthService {
     const c = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<AuthServiceConfig>;
     if (!hasMethods(c.clock, ['now', 'setTimeout'])) throw new NotValidError('missing Clock not valid');
     if (!hasMethods(c.logger, ['debug', 'info', 'warn', 'error'])) throw new NotValidError('missing Logger not valid');
-    if (!hasMethods(c.users, ['getUser', 'getModelAccess', 'getAgentCredential'])) throw new NotValidError('missing UserStore not valid');
+    if (!hasMethods(c.users, ['getUser', 'getModelAccess', 'getAgentCredential', 'putToken', 'getToken'])) throw new NotValidError('missing UserStore not valid');
     if (c.random !== undefined && typeof c.random !== 'function') throw new NotValidError('random not valid: must be a function');
     this.#clock = c.clock as Clock;
     this.#logger = c.logger as Logger;
@@ -74,7 +74,11 @@ class ControllerAuth implements AuthService {
     this.#limits = resolveLimits(c.limits);
     this.#limiter = new LoginLimiter(this.#clock, this.#limits);
     this.#gate = new VerifyGate(this.#limits.maxConcurrentVerifications, this.#limits.maxQueuedVerifications);
-    this.#tokens = new TokenStore(this.#clock, this.#limits.tokenTtlMs, this.#limits.maxTokens);
+    const l = this.#limits;
+    this.#tokens = new TokenStore({
+      clock: this.#clock, users: this.#users, ttlMs: l.tokenTtlMs, maxTokens: l.maxTokens,
+      cacheMs: l.tokenCacheMs, maxCachedTokens: l.maxCachedTokens, purgeIntervalMs: l.tokenPurgeIntervalMs,
+    });
     this.admin = new UserAdministration(this.#users, this.#clock, this.#tokens, () => {
       this.#accessEpoch++;
     });
@@ -134,11 +138,11 @@ class ControllerAuth implements AuthService {
   }
 
   issueToken(identity: Identity): Promise<string> {
-    return Promise.resolve(this.#tokens.issue(identity));
+    return this.#tokens.issue(identity);
   }
 
   resolveToken(token: string): Promise<Identity | undefined> {
-    return Promise.resolve(typeof token === 'string' && token !== '' ? this.#tokens.resolve(token) : undefined);
+    return typeof token === 'string' && token !== '' ? this.#tokens.resolve(token) : Promise.resolve(undefined);
   }
 
   accessEpoch(): number {
@@ -149,6 +153,7 @@ class ControllerAuth implements AuthService {
     return {
       'tracked-login-keys': this.#limiter.size(),
       'live-tokens': this.#tokens.size,
+      'cached-tokens': this.#tokens.cached,
       'verifications-running': this.#gate.running,
       'verifications-queued': this.#gate.queued,
       'logins-succeeded': this.#succeeded,
@@ -204,6 +209,9 @@ function resolveLimits(limits: unknown): AuthLimits {
   const out: AuthLimits = { ...DEFAULT_AUTH_LIMITS, ...(limits as Partial<AuthLimits> | undefined) };
   for (const [k, v] of Object.entries(out)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new NotValidError(`limits.${k} ${String(v)} not valid: must be a non-negative number`);
+  }
+  if (out.tokenCacheMs > MAX_TOKEN_CACHE_MS) {
+    throw new NotValidError(`limits.tokenCacheMs ${out.tokenCacheMs} not valid: must be at most ${MAX_TOKEN_CACHE_MS}`);
   }
   if (out.failureDelayMinMs > out.failureDelayMaxMs) {
     throw new NotValidError('limits.failureDelayMinMs not valid: must not exceed failureDelayMaxMs');

@@ -49,7 +49,7 @@ export interface UserAdmin {
    * tokens (the same tag in other models is another agent: untouched). @throws NotValid.
    */
   setAgentPassword(modelUUID: string, tag: string, password: string): Promise<void>;
-  /** Drops every grant and agent credential of a removed model. */
+  /** Drops every grant, agent credential and agent token of a removed model. */
   forgetModel(modelUUID: string): Promise<void>;
   /**
    * On a store without users, creates the superuser `admin` with `password` (or a generated one) and
@@ -102,9 +102,10 @@ export class UserAdministration implements UserAdmin {
   async removeUser(name: string): Promise<void> {
     const u = await this.#existing(name);
     if (u.controllerAccess === 'superuser') await this.#keepOneSuperuser(name, 'remove');
+    // Tokens first, then the user with any token a login slipped in between (one store step).
+    await this.#tokens.revokeTag(`user-${name}`);
     await this.#users.removeUser(name);
     this.#accessChanged();
-    this.#tokens.revokeTag(`user-${name}`);
   }
 
   async setPassword(name: string, password: string): Promise<void> {
@@ -112,7 +113,7 @@ export class UserAdministration implements UserAdmin {
     await this.#existing(name);
     const passwordHash = await hashPassword(password);
     if (!(await this.#users.updateUser(name, { passwordHash }))) throw notFound(name);
-    this.#tokens.revokeTag(`user-${name}`);
+    await this.#tokens.revokeTag(`user-${name}`);
   }
 
   async setControllerAccess(name: string, access: ControllerAccess): Promise<void> {
@@ -120,6 +121,7 @@ export class UserAdministration implements UserAdmin {
     const u = await this.#existing(name);
     if (u.controllerAccess === 'superuser' && access !== 'superuser') await this.#keepOneSuperuser(name, 'demote');
     await this.#users.updateUser(name, { controllerAccess: access });
+    this.#tokens.dropCachedTag(`user-${name}`); // a token's identity carries the controller access
     this.#accessChanged();
   }
 
@@ -165,11 +167,14 @@ export class UserAdministration implements UserAdmin {
     }
     validatePassword(password);
     await this.#users.setAgentCredential(modelUUID, tag, await hashPassword(password));
-    this.#tokens.revokeAgent(modelUUID, tag);
+    await this.#tokens.revokeAgent(modelUUID, tag);
   }
 
   async forgetModel(modelUUID: string): Promise<void> {
     validateModelUUID(modelUUID, 'model UUID');
+    // Tokens first (here at once, elsewhere within the token cache time); then the model's grants and
+    // credentials with any token a login slipped in between (one store step), so none survives.
+    await this.#tokens.revokeModel(modelUUID);
     await this.#users.forgetModel(modelUUID);
     this.#accessChanged();
   }
