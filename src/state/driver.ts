@@ -55,6 +55,15 @@ export interface CompactResult {
   more: boolean;
 }
 
+/** A keyset page of one model's entities: after the (kind, id) given, at most `limit`. */
+export interface PageQuery {
+  modelUUID: string;
+  /** Only these kinds (distinct, non-empty); undefined: every kind. */
+  kinds?: readonly string[];
+  after?: { kind: string; id: string };
+  limit: number;
+}
+
 /** A database backend. Methods may be called concurrently; each is atomic on its own. */
 export interface StateDriver {
   readonly backend: 'sqlite' | 'postgres';
@@ -62,6 +71,8 @@ export interface StateDriver {
   revision(): Promise<number>;
   get(id: EntityId): Promise<EntityInfo | undefined>;
   list(filter: { modelUUID?: string; kind?: string }): Promise<EntityInfo[]>;
+  /** One page of a model's entities in (kind, id) code point order; see State.listPage. Arguments are valid. */
+  listPage(query: PageQuery): Promise<EntityInfo[]>;
   readChanges(afterRev: number, limitRows: number): Promise<ChangeRead>;
   /** All rows of one revision (used when a revision alone exceeds a batch). */
   readRevision(rev: number): Promise<StoredChange[]>;

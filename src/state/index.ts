@@ -1,7 +1,8 @@
 // modelwatch/state: entities and a gap-free change log on SQLite (embedded) or PostgreSQL (shared by
 // many controllers), and the backing that feeds the multiwatcher (spec/state.md).
 
-export type { State, StateOp, ChangeRecord, OpenStateOptions, Retention } from './state.js';
+export type { State, StateOp, ChangeRecord, OpenStateOptions, Retention, ListPageQuery, ListPage } from './state.js';
+export { MAX_PAGE_LIMIT } from './state.js';
 export type { OpenStateInternalOptions, StateLocation } from './open-state.js';
 /**
  * Opens `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (`postgresql://…`), migrating its schema.

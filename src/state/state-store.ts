@@ -10,7 +10,8 @@ import type { StateDriver, StoredChange } from './driver.js';
 import type { StateLimits } from './limits.js';
 import { StateMetrics } from './metrics.js';
 import { isEmptyPlan, planOps } from './plan.js';
-import type { ChangeRecord, State, StateOp } from './state.js';
+import type { ChangeRecord, ListPage, ListPageQuery, State, StateOp } from './state.js';
+import { checkPageQuery } from './page-query.js';
 import type { UserStore } from './users/index.js';
 
 export interface StateStoreConfig {
@@ -85,6 +86,16 @@ export class StateStore implements State, Reporter {
     if (filter.modelUUID !== undefined) validateModelUUID(filter.modelUUID, 'filter.modelUUID');
     if (filter.kind !== undefined) validateKind(filter.kind, 'filter.kind');
     return this.#driver.list(filter);
+  }
+
+  async listPage(query: ListPageQuery): Promise<ListPage> {
+    this.#checkOpen();
+    const q = checkPageQuery(query);
+    // One row past the page says whether more follow.
+    const rows = await this.#driver.listPage({ ...q, limit: q.limit + 1 });
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    return { entities: rows, more };
   }
 
   async revision(): Promise<number> {

@@ -15,6 +15,23 @@ export interface ChangeRecord extends EntityId {
   removed: boolean;
 }
 
+/** Largest page State.listPage returns. */
+export const MAX_PAGE_LIMIT = 10_000;
+
+/** What State.listPage reads: one model, optionally some kinds, after a (kind, id), at most `limit`. */
+export interface ListPageQuery {
+  modelUUID: string;
+  kinds?: readonly string[];
+  after?: { kind: string; id: string };
+  limit: number;
+}
+
+/** A page of State.listPage. */
+export interface ListPage {
+  entities: EntityInfo[];
+  more: boolean;
+}
+
 /** The state store: the only component that touches the database. */
 export interface State {
   readonly backend: 'sqlite' | 'postgres';
@@ -32,6 +49,14 @@ export interface State {
   get(id: EntityId): Promise<EntityInfo | undefined>;
   /** Live entities, optionally of one model and/or kind, ordered by (modelUUID, kind, id). */
   list(filter?: { modelUUID?: string; kind?: string }): Promise<EntityInfo[]>;
+  /**
+   * One page of a model's live entities, ordered by (kind, id) in Unicode code point order (the
+   * UTF-8 byte order both databases index by), starting after `after` (exclusive), at most
+   * `limit` (1 to MAX_PAGE_LIMIT). The database does the paging: memory is O(limit), whatever
+   * the model's size. `more` is true when entities follow the page.
+   * @throws ModelwatchError NotValid (naming the field) for a bad query.
+   */
+  listPage(query: ListPageQuery): Promise<ListPage>;
   /** Latest committed revision visible to readers (every revision at or below it is final). */
   revision(): Promise<number>;
   /**

@@ -26,26 +26,25 @@ function isOwnEntity(who: Identity, info: EntityInfo): boolean {
   return info.kind === own.kind && info.id === own.id && info.modelUUID === who.modelUUID;
 }
 
-/** Applies ops in one transaction; the store's own validation errors read as invalid requests. */
-async function applyOps(ctx: FacadeContext, ops: StateOp[]): Promise<Record<string, unknown>> {
+/** A state call whose own validation errors read as invalid requests. */
+async function asRequest<T>(call: Promise<T>): Promise<T> {
   try {
-    return { revision: await ctx.services.state.apply(ops) };
+    return await call;
   } catch (err) {
     if (err instanceof ModelwatchError && err.code === 'NotValid') throw rpcErrors.invalidRequest(err.message);
     throw err;
   }
 }
 
+/** Applies ops in one transaction. */
+async function applyOps(ctx: FacadeContext, ops: StateOp[]): Promise<Record<string, unknown>> {
+  return { revision: await asRequest(ctx.services.state.apply(ops)) };
+}
+
 /** One wire entity: what a change delta of it carries. */
 function wireEntity(info: EntityInfo): Record<string, unknown> {
   const encoded = encodeBatch([{ removed: false, entity: info }])[0];
   return encoded === undefined ? {} : encoded[2];
-}
-
-function compareKindId(a: { kind: string; id: string }, b: { kind: string; id: string }): number {
-  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
-  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
-  return 0;
 }
 
 function kindsParam(params: Record<string, unknown>): string[] | undefined {
@@ -114,18 +113,14 @@ export const entitiesFacade: FacadeSpec = {
         const kinds = kindsParam(req.params);
         const after = parseAfter(getKey(req.params, 'after'));
         const limit = limitParam(req.params);
-        const model = modelOf(ctx);
         // The revision is read first, so the page holds at least every change up to it.
         const revision = await ctx.services.state.revision();
-        // RISK: each page lists the model (or kinds) whole, then pages in memory; fine for
-        // models of tens of thousands of entities, not for millions (needs a keyset query in state).
-        const lists = kinds === undefined
-          ? [await ctx.services.state.list({ modelUUID: model })]
-          : await Promise.all([...new Set(kinds)].map((kind) => ctx.services.state.list({ modelUUID: model, kind })));
-        const all = lists.flat().sort(compareKindId).filter((e) => after === undefined || compareKindId(e, after) > 0);
-        const page = all.slice(0, limit);
-        const result: Record<string, unknown> = { entities: page.map((e) => ({ kind: e.kind, entity: wireEntity(e) })), revision };
-        if (all.length > limit) result.more = true;
+        if (kinds?.length === 0) return { entities: [], revision };
+        // The database pages (keyset on kind, id): memory is O(limit) whatever the model's size.
+        const query = { modelUUID: modelOf(ctx), limit, ...(kinds === undefined ? {} : { kinds }), ...(after === undefined ? {} : { after }) };
+        const page = await asRequest(ctx.services.state.listPage(query));
+        const result: Record<string, unknown> = { entities: page.entities.map((e) => ({ kind: e.kind, entity: wireEntity(e) })), revision };
+        if (page.more) result.more = true;
         return result;
       },
     },

@@ -152,6 +152,10 @@ describe('facades', () => {
       }
       expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
       expect((await c.call('Entities', 'List', { version: 1, params: { limit: 0 } })).error).toBe('invalid request: limit must be an integer from 1 to 10000');
+      // The cursor is validated like an entity id; no kinds at all is an empty page.
+      expect((await c.call('Entities', 'List', { version: 1, params: { after: { kind: 'gadget', id: '' } } })).error).toMatch(/^invalid request: query\.after\.id not valid/);
+      expect((await c.call('Entities', 'List', { version: 1, params: { after: { kind: 'Bad Kind', id: 'a' } } })).error).toMatch(/^invalid request: query\.after\.kind/);
+      expect((await c.call('Entities', 'List', { version: 1, params: { kinds: [] } })).response).toMatchObject({ entities: [] });
       c.close();
     });
   });

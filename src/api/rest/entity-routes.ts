@@ -1,7 +1,7 @@
 // Entity routes: read, write and remove one entity, list a model's entities in pages, and apply a
 // transaction of updates and removals at one revision.
-import type { EntityId, EntityInfo } from '../../core/index.js';
-import { ModelwatchError, compareEntityIds, validateId, validateKind } from '../../core/index.js';
+import type { EntityId } from '../../core/index.js';
+import { ModelwatchError, validateId, validateKind } from '../../core/index.js';
 import type { StateOp } from '../../state/index.js';
 import type { Identity, ModelAccess } from '../services.js';
 import { checkModelUUID, mayWriteEntity, permissionDenied, requireModel, requireRouteModel } from './access.js';
@@ -110,14 +110,12 @@ async function listEntities(ctx: RouteContext): Promise<{ status: number; body: 
   const after = afterCursor(ctx.query.get('after'), modelUUID);
   // The revision is read first: the list is at least as new, so watching from it loses nothing.
   const revision = await services.state.revision();
-  const all = await services.state.list(kind === undefined ? { modelUUID } : { modelUUID, kind });
-  all.sort(compareEntityIds);
-  // RISK: each page reads the whole list; fine for thousands of entities per model, not millions.
-  const rest = after === undefined ? all : all.filter((e) => compareEntityIds(e, after) > 0);
-  const entities: EntityInfo[] = rest.slice(0, limit);
+  // The database pages (keyset on kind, id, code point order): memory is O(limit) whatever the model's size.
+  const page = await services.state.listPage({ modelUUID, limit, ...(kind === undefined ? {} : { kinds: [kind] }), ...(after === undefined ? {} : { after }) });
+  const { entities } = page;
   const body: Record<string, unknown> = { entities, revision };
   const last = entities[entities.length - 1];
-  if (rest.length > limit && last !== undefined) {
+  if (page.more && last !== undefined) {
     body.more = true;
     body.next = `${last.kind}/${last.id}`;
   }

@@ -59,7 +59,7 @@ describe('REST entities', () => {
     expect(p3.json.more).toBeUndefined();
     const all = await f.request('GET', `/v1/models/${M2}/entities`, { auth: t.bob });
     expect((all.json.entities as Array<{ kind: string; id: string }>).map((e) => `${e.kind}/${e.id}`)).toEqual(['app/z', 'item/a', 'item/b', 'item/c', 'item/d', 'item/e', `model/${M2}`]);
-    for (const q of ['limit=0', 'limit=10001', 'limit=x', 'after=nokind', 'kind=Bad%20Kind']) {
+    for (const q of ['limit=0', 'limit=10001', 'limit=x', 'after=nokind', 'kind=Bad%20Kind', 'after=Bad%20Kind/x', 'after=item/%01']) {
       expect((await f.request('GET', `/v1/models/${M2}/entities?${q}`, { auth: t.bob })).status).toBe(400);
     }
   });

@@ -9,7 +9,8 @@ import type { Pool, PoolConfig } from 'pg';
 import type { Clock, EntityId, EntityInfo, Logger } from '../../core/index.js';
 import { ModelwatchError, entityKey, errorMessage } from '../../core/index.js';
 import { Doorbell } from '../doorbell.js';
-import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import type { ChangeRead, CompactRequest, CompactResult, PageQuery, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import { pageSql } from '../page-query.js';
 import type { StateLimits } from '../limits.js';
 import type { WritePlan } from '../plan.js';
 import { FlushBarrier } from './flush-barrier.js';
@@ -167,6 +168,16 @@ export class PostgresDriver implements StateDriver {
     }
     const text = `SELECT model_uuid, kind, id, data FROM entities${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY model_uuid, kind, id`;
+    const res = await this.#read<EntityRow>({ text, values, rowMode: 'array' });
+    return res.rows.map(toEntity);
+  }
+
+  async listPage(query: PageQuery): Promise<EntityInfo[]> {
+    this.#checkOpen();
+    let n = 0;
+    // COLLATE "C": byte order of UTF-8, the same (kind, id) order as SQLite's; the primary key
+    // index serves it when the database's collation is C (else PostgreSQL sorts the model's rows).
+    const { text, values } = pageSql(query, () => `$${++n}`, ' COLLATE "C"');
     const res = await this.#read<EntityRow>({ text, values, rowMode: 'array' });
     return res.rows.map(toEntity);
   }

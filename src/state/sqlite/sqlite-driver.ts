@@ -5,7 +5,8 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { EntityId, EntityInfo, Logger } from '../../core/index.js';
 import { ModelwatchError, entityKey } from '../../core/index.js';
 import { Doorbell } from '../doorbell.js';
-import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import type { ChangeRead, CompactRequest, CompactResult, PageQuery, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import { pageSql } from '../page-query.js';
 import type { StateLimits } from '../limits.js';
 import type { WritePlan } from '../plan.js';
 import { META } from '../schema/migrations.js';
@@ -155,6 +156,14 @@ export class SqliteDriver implements StateDriver {
     const sql = `SELECT model_uuid, kind, id, data FROM entities${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY model_uuid, kind, id`;
     const rows = this.#db.prepare(sql).raw().all(...params) as EntityRow[];
+    return Promise.resolve(rows.map(toEntity));
+  }
+
+  listPage(query: PageQuery): Promise<EntityInfo[]> {
+    this.#checkOpen();
+    const { text, values } = pageSql(query, () => '?', '');
+    // A statement per shape (number of kinds, with or without after), cached by better-sqlite3's text.
+    const rows = this.#db.prepare(text).raw().all(...values) as EntityRow[];
     return Promise.resolve(rows.map(toEntity));
   }
 
