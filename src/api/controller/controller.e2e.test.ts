@@ -151,8 +151,9 @@ describe('modelwatch serve (child process, SQLite)', () => {
     expect((await fetch(`${ctl.url}/nope`)).status).toBe(404);
   });
 
-  it('stops cleanly on SIGTERM and keeps its data across a restart', async () => {
+  it('stops cleanly on SIGTERM and keeps its data across a restart, REST bearer tokens included', async () => {
     const rev = Number((await rest(ctl.url, 'PUT', `/v1/models/${model}/entities/machine/0`, { series: 'noble' })).json.revision);
+    const token = String((await rest(ctl.url, 'POST', '/v1/login')).json.token);
     expect(await ctl.stop()).toBe(0);
     ctl = await startControllerProcess({ db: `sqlite:${join(dir, 'state.db')}`, adminPassword: 'ignored-now' });
     expect(ctl.output()).not.toContain('Created superuser');
@@ -161,6 +162,7 @@ describe('modelwatch serve (child process, SQLite)', () => {
     expect(json).toMatchObject({ kind: 'machine', id: '0' });
     expect(rev).toBeGreaterThan(0);
     expect(await defaultModel(ctl.url)).toBe(model); // bootstrap did not run twice
+    expect((await fetch(`${ctl.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 });
 
@@ -179,6 +181,32 @@ describePostgres('two controllers on one PostgreSQL database', () => {
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
     await db.drop();
+  });
+
+  it('a model removed over RPC on A loses its agents\' tokens and its grants on A and on B (not only through DELETE /v1/models)', async () => {
+    const uuid = String((await rest(a.url, 'POST', '/v1/models', { name: 'doomed' })).json.uuid);
+    expect((await rest(a.url, 'PUT', `/v1/models/${uuid}/agents/machine-0/password`, { password: 'agent-pw' })).status).toBe(200);
+    const agentBasic = `Basic ${Buffer.from('machine-0:agent-pw').toString('base64')}`;
+    const login = await fetch(`${b.url}/v1/login?model=${uuid}`, { method: 'POST', headers: { authorization: agentBasic } });
+    expect(login.status).toBe(200);
+    const bearer = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+    expect((await fetch(`${b.url}/v1/models/${uuid}/entities`, { headers: bearer })).status).toBe(200);
+
+    const rpc = await RawRpc.open(`${a.url.replace('http', 'ws')}/model/${uuid}/api`);
+    await rpc.login();
+    await rpc.call('Entities', 1, 'Remove', { entities: [{ kind: 'model', 'model-uuid': uuid, id: uuid }] });
+    rpc.close();
+    // The removal reaches each controller through its multiwatcher; then the model is forgotten.
+    for (const base of [a.url, b.url]) {
+      const deadline = Date.now() + 15_000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 401) {
+        status = (await fetch(`${base}/v1/models/${uuid}/entities`, { headers: bearer })).status;
+        if (status !== 401) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(401);
+      expect((await fetch(`${base}/v1/login?model=${uuid}`, { method: 'POST', headers: { authorization: agentBasic } })).status).toBe(401);
+    }
   });
 
   it('a watcher on B sees a write made on A', async () => {

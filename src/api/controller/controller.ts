@@ -157,6 +157,9 @@ export function controllerManifolds(config: ControllerConfig): Record<string, Ma
           services, host: config.host, port: config.port,
           rpc: serveRpcConnection,
           rest: createRestHandler({ services, admin: auth.admin }),
+          // Grants, agent credentials and tokens of a model removed by any path (idempotent: every
+          // controller on the database does it).
+          onModelRemoved: (uuid) => auth.admin.forgetModel(uuid),
           ...(config.tls === undefined ? {} : { tls: config.tls }),
           ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }),
         });

@@ -53,6 +53,12 @@ export interface ApiServerConfig {
   allowedOrigins?: readonly string[];
   /** Open connections per remote address; 0 = unlimited (default). */
   maxConnectionsPerAddress?: number;
+  /**
+   * Called once per model removal this server sees, whichever path removed it (REST, RPC, the state
+   * directly, another controller on the same database), after its connections were closed: the
+   * controller forgets the model's grants, agent credentials and tokens there. A failure is logged.
+   */
+  onModelRemoved?: (modelUUID: string) => Promise<void>;
 }
 
 const RPC_PATH = /^\/(?:api|model\/([^/]*)\/api)$/;
@@ -140,6 +146,10 @@ export class ApiServer implements Worker {
   /** Ends every RPC connection of a removed model. */
   #modelRemoved(modelUUID: string): void {
     for (const c of this.#connections) if (c.modelUUID === modelUUID) c.modelRemoved?.();
+    const forget = this.#config.onModelRemoved;
+    if (forget === undefined) return;
+    const { logger } = this.#config.services;
+    forget(modelUUID).catch((err: unknown) => logger.error('forgetting a removed model failed', { 'model-uuid': modelUUID, err: errorMessage(err) }));
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -9,9 +9,17 @@ describe('model removal ends its connections', () => {
   let h: Harness;
   let server: ApiServer;
   let base: string;
+  const forgotten: string[] = [];
   beforeAll(async () => {
     h = await Harness.start();
-    server = await ApiServer.start({ services: h.services, host: '127.0.0.1', port: 0, rpc: serveRpcConnection });
+    server = await ApiServer.start({
+      services: h.services, host: '127.0.0.1', port: 0, rpc: serveRpcConnection,
+      onModelRemoved: (uuid) => {
+        forgotten.push(uuid);
+        // A failing hook is logged; it must not stop the watch of later removals.
+        return forgotten.length === 1 ? Promise.reject(new Error('store down')) : Promise.resolve();
+      },
+    });
     base = server.address().url.replace(/^http/, 'ws');
   });
   afterAll(async () => {
@@ -44,5 +52,12 @@ describe('model removal ends its connections', () => {
     expect(await other.call('Pinger', 'Ping', { version: 1 })).toMatchObject({ response: {} });
     expect((server.report()['model-removals'] as Record<string, unknown>)['models-removed']).toBe(1);
     other.close();
+  });
+
+  it('every removal reaches onModelRemoved (the controller forgets grants, credentials and tokens there), even after a failed one', async () => {
+    expect(forgotten).toEqual([M1]); // the previous test's removal, whose hook failed
+    await h.state.remove({ kind: 'model', modelUUID: M2, id: M2 });
+    await h.pump(() => forgotten.length === 2);
+    expect(forgotten).toEqual([M1, M2]);
   });
 });
