@@ -28,7 +28,7 @@ const RATE_PER_S = 1_000;
 const LATENCY_SECONDS = quick ? 3 : 20;
 const MICRO_CHANGES = quick ? 200_000 : 1_000_000;
 const REAL_CHANGES = quick ? 20_000 : 60_000; // per run: the worker ingests them untimed, at tens of µs per change
-const REAL_PAIRS = quick ? 3 : 5;
+const REAL_PAIRS = quick ? 3 : 9;
 const MICRO_POOL = 10_007; // prime: with 100 keys, a key's versions differ from one pass to the next
 
 const uuid = (i: number): string => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;

@@ -117,6 +117,8 @@ const followerConsumer: Consumer = (watchers, user, batch, signal) =>
  * ingest (not timed), open the gate, consume (timed) until every change reached the user callback
  * and every watcher finished its batch.
  */
+type RunResult = Awaited<ReturnType<typeof oneRun>>;
+
 async function oneRun(
   cfg: RealWatcherConfig,
   backing: MemoryBacking,
@@ -203,12 +205,16 @@ export async function realWatcherOverhead(cfg: RealWatcherConfig, batchSize: num
   let batches = 0;
   try {
     for (let p = 0; p < cfg.pairs; p++) {
-      const raw = await oneRun(cfg, backing, rawConsumer, watchModels(worker, cfg), batchSize, round0);
-      round0 += 1_000_000;
-      gc();
-      const fol = await oneRun(cfg, backing, followerConsumer, watchModels(worker, cfg), batchSize, round0);
-      gc();
-      round0 += 1_000_000;
+      // Counterbalanced: odd pairs run the follower first, so whatever the first run of a pair
+      // leaves behind (heap, caches, the worker's store) weighs on both consumers alike.
+      const order = p % 2 === 0 ? [rawConsumer, followerConsumer] : [followerConsumer, rawConsumer];
+      const results = [];
+      for (const consumer of order) {
+        results.push(await oneRun(cfg, backing, consumer, watchModels(worker, cfg), batchSize, round0));
+        round0 += 1_000_000;
+        gc();
+      }
+      const [raw, fol] = (p % 2 === 0 ? results : results.reverse()) as [RunResult, RunResult];
       changes += fol.changes;
       batches += fol.batches;
       runs.push({
