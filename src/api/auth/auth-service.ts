@@ -12,6 +12,7 @@ import { TokenStore } from './token-store.js';
 import type { UserAdmin } from './user-admin.js';
 import { MAX_PASSWORD_LENGTH, UserAdministration } from './user-admin.js';
 import type { UserStore } from '../../state/index.js';
+import { UserRecordCache } from './user-cache.js';
 import { VerifyGate } from './verify-gate.js';
 
 /** Configuration of createAuthService. */
@@ -59,6 +60,7 @@ class ControllerAuth implements AuthService {
   #failed = 0;
   #lockedOut = 0;
   #accessEpoch = 0;
+  readonly #userRecords: UserRecordCache;
 
   constructor(config: AuthServiceConfig) {
     const raw = config as unknown; // JavaScript callers may pass anything, null included
@@ -82,6 +84,7 @@ class ControllerAuth implements AuthService {
     this.admin = new UserAdministration(this.#users, this.#clock, this.#tokens, () => {
       this.#accessEpoch++;
     });
+    this.#userRecords = new UserRecordCache(this.#clock, () => this.#accessEpoch, (name) => this.#users.getUser(name));
   }
 
   async login(attempt: LoginAttempt): Promise<Identity> {
@@ -130,8 +133,9 @@ class ControllerAuth implements AuthService {
 
   async modelAccess(identity: Identity, modelUUID: string): Promise<ModelAccess | ''> {
     if (identity.kind === 'agent') return identity.modelUUID === modelUUID ? 'read' : '';
-    // Re-read on every call: access is checked per call, so a removal or demotion applies at once.
-    const u = await this.#users.getUser(identity.name);
+    // Checked on every call; the user row is reused for USER_CACHE_MS unless access changed through
+    // this service (user-cache.ts), so a removal or demotion made here applies at once.
+    const u = await this.#userRecords.get(identity.name);
     if (u === undefined) return '';
     if (u.controllerAccess === 'superuser') return 'admin';
     return (await this.#users.getModelAccess(identity.name, modelUUID)) ?? '';
@@ -154,6 +158,7 @@ class ControllerAuth implements AuthService {
       'tracked-login-keys': this.#limiter.size(),
       'live-tokens': this.#tokens.size,
       'cached-tokens': this.#tokens.cached,
+      'cached-users': this.#userRecords.size,
       'verifications-running': this.#gate.running,
       'verifications-queued': this.#gate.queued,
       'logins-succeeded': this.#succeeded,
