@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { UsageError } from './commands/usage-error.js';
+import { MAX_RETENTION_MS, MAX_TIMER_MS } from '../state/index.js';
 
 /** Validated controller configuration. Times in ms. */
 export interface ServeOptions {
@@ -49,7 +50,7 @@ export interface DurationCeiling {
  * one fires at once (TimeoutOverflowWarning) instead of late.
  */
 export const TIMER_CEILING: Readonly<DurationCeiling> = Object.freeze({
-  maxMs: 2 ** 31 - 1,
+  maxMs: MAX_TIMER_MS,
   reason: "about 24.8 days, the longest delay Node's timers hold",
 });
 
@@ -59,7 +60,7 @@ export const TIMER_CEILING: Readonly<DurationCeiling> = Object.freeze({
  * ceiling, `9999999999999999999h` became a cut-off that overflows bigint and fails every round.
  */
 export const RETENTION_CEILING: Readonly<DurationCeiling> = Object.freeze({
-  maxMs: 100 * 365 * 86_400_000,
+  maxMs: MAX_RETENTION_MS,
   reason: 'about 100 years',
 });
 

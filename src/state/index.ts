@@ -11,7 +11,7 @@ export type { OpenStateInternalOptions, StateLocation } from './open-state.js';
 export { openState, parseStateUrl } from './open-state.js';
 export type { StateLimits } from './limits.js';
 /** Default limits (retention 10 min / 1,000,000 revisions, poll 1 s, NOTIFY coalescing 10 ms, …). */
-export { DEFAULT_LIMITS } from './limits.js';
+export { DEFAULT_LIMITS, MAX_RETENTION_MS, MAX_TIMER_MS } from './limits.js';
 export type { Migration } from './schema/migrations.js';
 /** Ordered schema migrations and the version this code writes (append-only). */
 export { MIGRATIONS, SCHEMA_VERSION } from './schema/migrations.js';

@@ -54,3 +54,11 @@ export const DEFAULT_LIMITS: Readonly<StateLimits> = Object.freeze({
   pgBatchRows: 5_000,
   pgWriteRetries: 10,
 });
+
+/**
+ * Longest retention: 100 years keeps the compactor's cut-off (now − retention) an exact integer of
+ * epoch ms that a PostgreSQL bigint holds; beyond it every compaction round would fail.
+ */
+export const MAX_RETENTION_MS = 100 * 365 * 86_400_000;
+/** Longest delay a Node.js timer takes (2^31 − 1 ms, about 24.8 days); above it the timer fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -3,7 +3,7 @@
 import type { Clock, Logger } from '../core/index.js';
 import { ModelwatchError, SystemClock, nullLogger } from '../core/index.js';
 import type { StateDriver } from './driver.js';
-import { DEFAULT_LIMITS } from './limits.js';
+import { DEFAULT_LIMITS, MAX_RETENTION_MS, MAX_TIMER_MS } from './limits.js';
 import type { StateLimits } from './limits.js';
 import { StateMetrics } from './metrics.js';
 import { PostgresDriver } from './postgres/pg-driver.js';
@@ -76,6 +76,13 @@ function resolveLimits(opts: OpenStateInternalOptions): StateLimits {
       const field = key === 'retentionMs' ? 'retention.ms' : key === 'retentionRevisions' ? 'retention.revisions' : `limits.${key}`;
       throw new ModelwatchError('NotValid', `${field} ${String(value)} not valid: must be a non-negative finite number`);
     }
+  }
+  if (limits.retentionMs > MAX_RETENTION_MS) {
+    throw new ModelwatchError('NotValid', `retention.ms ${limits.retentionMs} not valid: at most ${MAX_RETENTION_MS} (about 100 years)`);
+  }
+  // These feed timers: above 2^31 − 1 ms Node.js fires them at once.
+  for (const key of ['compactIntervalMs', 'pollIntervalMs', 'retryMinMs', 'retryMaxMs', 'notifyCoalesceMs', 'sqliteBusyTimeoutMs'] as const) {
+    if (limits[key] > MAX_TIMER_MS) throw new ModelwatchError('NotValid', `limits.${key} ${limits[key]} not valid: at most ${MAX_TIMER_MS} ms`);
   }
   if (!Number.isSafeInteger(limits.retentionRevisions)) {
     throw new ModelwatchError('NotValid', `retention.revisions ${limits.retentionRevisions} not valid: must be an integer`);

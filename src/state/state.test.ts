@@ -193,6 +193,10 @@ it('openState refuses a bad URL, clock, logger or limit with NotValid naming it 
     ['sqlite::memory:', { logger: { ...logger, debug: undefined } }, 'logger not valid'],
     ['sqlite::memory:', { retention: { ms: -1 } }, 'retention.ms -1 not valid'],
     ['sqlite::memory:', { limits: { pgPoolSize: 0 } }, 'limits.pgPoolSize not valid'],
+    // A cut-off (now − retention) a PostgreSQL bigint cannot hold would fail every compaction round.
+    ['sqlite::memory:', { retention: { ms: 1e20 } }, 'retention.ms 100000000000000000000 not valid: at most'],
+    // Timer delays above 2^31 − 1 ms fire at once in Node.js.
+    ['sqlite::memory:', { limits: { pollIntervalMs: 2 ** 31 } }, 'limits.pollIntervalMs 2147483648 not valid'],
   ];
   for (const [url, opts, message] of cases) {
     const err = await openState(url, opts).then((s) => s.close(), (x: unknown) => x);
