@@ -3,7 +3,7 @@
 // compaction scheduling, metrics and backings live above this line, so behaviour is the same on both.
 import type { EntityId, EntityInfo } from '../core/index.js';
 import type { WritePlan } from './plan.js';
-import type { ChangeRecord } from './state.js';
+import type { ChangeRecord, ListPageQuery } from './state.js';
 import type { UserStore } from './users/index.js';
 import type { PresenceStore } from '../presence/index.js';
 
@@ -55,15 +55,6 @@ export interface CompactResult {
   more: boolean;
 }
 
-/** A keyset page of one model's entities: after the (kind, id) given, at most `limit`. */
-export interface PageQuery {
-  modelUUID: string;
-  /** Only these kinds (distinct, non-empty); undefined: every kind. */
-  kinds?: readonly string[];
-  after?: { kind: string; id: string };
-  limit: number;
-}
-
 /** A database backend. Methods may be called concurrently; each is atomic on its own. */
 export interface StateDriver {
   readonly backend: 'sqlite' | 'postgres';
@@ -71,8 +62,8 @@ export interface StateDriver {
   revision(): Promise<number>;
   get(id: EntityId): Promise<EntityInfo | undefined>;
   list(filter: { modelUUID?: string; kind?: string }): Promise<EntityInfo[]>;
-  /** One page of a model's entities in (kind, id) code point order; see State.listPage. Arguments are valid. */
-  listPage(query: PageQuery): Promise<EntityInfo[]>;
+  /** One page of a model's entities in (kind, id) code point order; see State.listPage. The query is valid, kinds distinct. */
+  listPage(query: ListPageQuery): Promise<EntityInfo[]>;
   readChanges(afterRev: number, limitRows: number): Promise<ChangeRead>;
   /** All rows of one revision (used when a revision alone exceeds a batch). */
   readRevision(rev: number): Promise<StoredChange[]>;

@@ -1,6 +1,5 @@
 // Validation of State.listPage queries: they come from RPC params and REST query strings.
 import { ModelwatchError, validateId, validateKind, validateModelUUID } from '../core/index.js';
-import type { PageQuery } from './driver.js';
 import type { ListPageQuery } from './state.js';
 import { MAX_PAGE_LIMIT } from './state.js';
 
@@ -11,7 +10,7 @@ export const MAX_PAGE_KINDS = 1000;
  * A valid driver query from `query`, kinds deduplicated.
  * @throws ModelwatchError NotValid naming the field (query.modelUUID, query.kinds[i], query.after.id, query.limit).
  */
-export function checkPageQuery(query: ListPageQuery): PageQuery {
+export function checkPageQuery(query: ListPageQuery): ListPageQuery {
   const raw: unknown = query;
   if (raw === null || typeof raw !== 'object') throw new ModelwatchError('NotValid', 'query not valid: must be an object');
   validateModelUUID(query.modelUUID, 'query.modelUUID');
@@ -19,13 +18,17 @@ export function checkPageQuery(query: ListPageQuery): PageQuery {
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
     throw new ModelwatchError('NotValid', `query.limit not valid: must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
   }
-  const out: PageQuery = { modelUUID: query.modelUUID, limit };
-  if (query.kinds !== undefined) {
-    if (!Array.isArray(query.kinds) || query.kinds.length === 0 || query.kinds.length > MAX_PAGE_KINDS) {
+  const out: { modelUUID: string; limit: number; kinds?: string[]; after?: { kind: string; id: string } } = { modelUUID: query.modelUUID, limit };
+  const kinds: unknown = query.kinds;
+  if (kinds !== undefined) {
+    if (!Array.isArray(kinds) || kinds.length === 0 || kinds.length > MAX_PAGE_KINDS) {
       throw new ModelwatchError('NotValid', `query.kinds not valid: must be an array of 1 to ${MAX_PAGE_KINDS} kinds`);
     }
-    query.kinds.forEach((k, i) => validateKind(k, `query.kinds[${i}]`));
-    out.kinds = [...new Set(query.kinds)];
+    const valid = kinds.map((k: unknown, i): string => {
+      validateKind(k, `query.kinds[${i}]`);
+      return k;
+    });
+    out.kinds = [...new Set(valid)];
   }
   if (query.after !== undefined) {
     const a: unknown = query.after;
@@ -41,7 +44,7 @@ export function checkPageQuery(query: ListPageQuery): PageQuery {
  * The SQL of a page: `param()` names the next placeholder (`?` or `$n`), `collate` is appended to
  * each compared column (PostgreSQL's COLLATE "C"; SQLite's BINARY is already byte order).
  */
-export function pageSql(query: PageQuery, param: () => string, collate: string): { text: string; values: Array<string | number> } {
+export function pageSql(query: ListPageQuery, param: () => string, collate: string): { text: string; values: Array<string | number> } {
   const values: Array<string | number> = [query.modelUUID];
   const where = [`model_uuid = ${param()}`];
   if (query.kinds !== undefined) {

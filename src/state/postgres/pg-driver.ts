@@ -9,8 +9,9 @@ import type { Pool, PoolConfig } from 'pg';
 import type { Clock, EntityId, EntityInfo, Logger } from '../../core/index.js';
 import { ModelwatchError, entityKey, errorMessage } from '../../core/index.js';
 import { Doorbell } from '../doorbell.js';
-import type { ChangeRead, CompactRequest, CompactResult, PageQuery, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
 import { pageSql } from '../page-query.js';
+import type { ListPageQuery } from '../state.js';
 import type { StateLimits } from '../limits.js';
 import type { WritePlan } from '../plan.js';
 import { FlushBarrier } from './flush-barrier.js';
@@ -172,7 +173,7 @@ export class PostgresDriver implements StateDriver {
     return res.rows.map(toEntity);
   }
 
-  async listPage(query: PageQuery): Promise<EntityInfo[]> {
+  async listPage(query: ListPageQuery): Promise<EntityInfo[]> {
     this.#checkOpen();
     let n = 0;
     // COLLATE "C": byte order of UTF-8, the same (kind, id) order as SQLite's; the primary key

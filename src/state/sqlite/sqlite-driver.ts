@@ -5,8 +5,9 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { EntityId, EntityInfo, Logger } from '../../core/index.js';
 import { ModelwatchError, entityKey } from '../../core/index.js';
 import { Doorbell } from '../doorbell.js';
-import type { ChangeRead, CompactRequest, CompactResult, PageQuery, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
+import type { ChangeRead, CompactRequest, CompactResult, Ring, Snapshot, StateDriver, StoredChange, WriteResult } from '../driver.js';
 import { pageSql } from '../page-query.js';
+import type { ListPageQuery } from '../state.js';
 import type { StateLimits } from '../limits.js';
 import type { WritePlan } from '../plan.js';
 import { META } from '../schema/migrations.js';
@@ -159,7 +160,7 @@ export class SqliteDriver implements StateDriver {
     return Promise.resolve(rows.map(toEntity));
   }
 
-  listPage(query: PageQuery): Promise<EntityInfo[]> {
+  listPage(query: ListPageQuery): Promise<EntityInfo[]> {
     this.#checkOpen();
     const { text, values } = pageSql(query, () => '?', '');
     // A statement per shape (number of kinds, with or without after), cached by better-sqlite3's text.
