@@ -1,13 +1,13 @@
 // State.listPage on both backends: keyset pages in (kind, id) code point order, filtered by model
 // and kinds, with `more`; every page read by the database, and bad queries rejected.
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock, hasCode } from '../core/index.js';
 import type { EntityInfo } from '../core/index.js';
 import { openState } from './open-state.js';
 import type { ListPageQuery, State } from './state.js';
 import { MAX_PAGE_LIMIT } from './state.js';
-import { BACKENDS, modelUUID } from './testdata/backends.js';
+import { BACKENDS, freshStatePerTest, modelUUID } from './testdata/backends.js';
 
 const M1 = modelUUID(1);
 const M2 = modelUUID(2);
@@ -35,38 +35,29 @@ async function allPages(state: State, query: Omit<ListPageQuery, 'after'>): Prom
 for (const makeBackend of BACKENDS) {
   const backend = makeBackend();
   backend.describe(`listPage on ${backend.name}`, () => {
-    let state: State;
-    beforeEach(async () => {
-      state = await openState(await backend.fresh(), { clock: new ManualClock(1_000) });
-    });
-    afterEach(async () => {
-      await state.close();
-    });
-    afterAll(async () => {
-      await backend.cleanup();
-    });
+    const state = freshStatePerTest(backend);
 
     it('pages one model in (kind, id) code point order: every entity once, none of another model', async () => {
       const ids = ['0', '10', '9', 'a', 'B', 'é', '\uFFFD', '\u{1F600}', 'z/0', 'z/10'];
       const mine = ['machine', 'unit', 'application'].flatMap((k) => ids.map((id) => e(k, M1, id)));
-      await state.apply([...mine, e('unit', M2, '0'), e('machine', M2, 'x')].map((entity) => ({ op: 'update' as const, entity })));
+      await state().apply([...mine, e('unit', M2, '0'), e('machine', M2, 'x')].map((entity) => ({ op: 'update' as const, entity })));
       const expected = [...mine].sort((a, b) => byCodePoint(a.kind, b.kind) || byCodePoint(a.id, b.id)).map(key);
       for (const limit of [1, 3, 7, 30, 31]) {
-        const { seen, pages } = await allPages(state, { modelUUID: M1, limit });
+        const { seen, pages } = await allPages(state(), { modelUUID: M1, limit });
         expect(seen.map(key)).toEqual(expected);
         expect(pages).toBe(Math.max(1, Math.ceil(mine.length / limit)));
       }
-      expect((await state.listPage({ modelUUID: M1, limit: 30 })).more).toBe(false);
-      expect((await state.listPage({ modelUUID: M1, limit: 29 })).more).toBe(true);
+      expect((await state().listPage({ modelUUID: M1, limit: 30 })).more).toBe(false);
+      expect((await state().listPage({ modelUUID: M1, limit: 29 })).more).toBe(true);
     });
 
     it('filters by kinds, counting a kind named twice once; an after past the end gives an empty last page', async () => {
-      await state.apply(['machine', 'unit', 'application'].flatMap((k) => ['1', '2'].map((id) => ({ op: 'update' as const, entity: e(k, M1, id) }))));
-      const { seen } = await allPages(state, { modelUUID: M1, kinds: ['unit', 'application', 'unit'], limit: 3 });
+      await state().apply(['machine', 'unit', 'application'].flatMap((k) => ['1', '2'].map((id) => ({ op: 'update' as const, entity: e(k, M1, id) }))));
+      const { seen } = await allPages(state(), { modelUUID: M1, kinds: ['unit', 'application', 'unit'], limit: 3 });
       expect(seen.map(key)).toEqual(['application/1', 'application/2', 'unit/1', 'unit/2']);
-      expect(await state.listPage({ modelUUID: M1, after: { kind: 'zzz', id: 'x' }, limit: 5 })).toEqual({ entities: [], more: false });
+      expect(await state().listPage({ modelUUID: M1, after: { kind: 'zzz', id: 'x' }, limit: 5 })).toEqual({ entities: [], more: false });
       // An after that names no entity still pages from its position.
-      const page = await state.listPage({ modelUUID: M1, after: { kind: 'machine', id: '15' }, limit: 2 });
+      const page = await state().listPage({ modelUUID: M1, after: { kind: 'machine', id: '15' }, limit: 2 });
       expect(page.entities.map(key)).toEqual(['machine/2', 'unit/1']);
       expect(page.entities[0]).toEqual(e('machine', M1, '2'));
     });
@@ -108,7 +99,7 @@ for (const makeBackend of BACKENDS) {
         [null, 'query'],
       ];
       for (const [query, field] of bad) {
-        const err: unknown = await state.listPage(query as ListPageQuery).catch((x: unknown) => x);
+        const err: unknown = await state().listPage(query as ListPageQuery).catch((x: unknown) => x);
         expect(hasCode(err, 'NotValid')).toBe(true);
         expect((err as Error).message.startsWith(field)).toBe(true);
       }

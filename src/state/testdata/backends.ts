@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe } from 'vitest';
+import { ManualClock } from '../../core/index.js';
+import { openState } from '../open-state.js';
+import type { State } from '../state.js';
 import { createTestDatabase, describePostgres } from '../../testing/index.js';
 import type { TestDatabase } from '../../testing/index.js';
 
@@ -69,4 +72,26 @@ export const BACKENDS: readonly (() => TestBackend)[] = [sqliteBackend, postgres
 /** A deterministic lower-case UUID for test model n. */
 export function modelUUID(n: number): string {
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/**
+ * Inside a backend's describe: a fresh State (ManualClock at `startMs`) before each test, closed after
+ * it, and the backend cleaned up after the suite. Returns the current test's State.
+ */
+export function freshStatePerTest(backend: TestBackend, startMs = 1_000): () => State {
+  let state: State | undefined;
+  beforeEach(async () => {
+    state = await openState(await backend.fresh(), { clock: new ManualClock(startMs) });
+  });
+  afterEach(async () => {
+    await state?.close();
+    state = undefined;
+  });
+  afterAll(async () => {
+    await backend.cleanup();
+  });
+  return () => {
+    if (state === undefined) throw new Error('no state outside a test');
+    return state;
+  };
 }
