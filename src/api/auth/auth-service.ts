@@ -13,6 +13,9 @@ import type { UserAdmin } from './user-admin.js';
 import { MAX_PASSWORD_LENGTH, UserAdministration } from './user-admin.js';
 import type { UserStore } from '../../state/index.js';
 import { UserRecordCache } from './user-cache.js';
+import { authMetricsFor } from './auth-metrics.js';
+import type { LoginOutcome } from './auth-metrics.js';
+import type { Registry } from 'prom-client';
 import { VerifyGate } from './verify-gate.js';
 
 /** Configuration of createAuthService. */
@@ -23,6 +26,8 @@ export interface AuthServiceConfig {
   /** Jitter source for the failure delay (default Math.random). */
   random?: Random;
   limits?: Partial<AuthLimits>;
+  /** Where the service's metrics go (logins by outcome, verification queue, caches); none without it. */
+  registry?: Registry;
 }
 
 /** An AuthService plus the user management that shares its store and tokens. */
@@ -61,6 +66,7 @@ class ControllerAuth implements AuthService {
   #lockedOut = 0;
   #accessEpoch = 0;
   readonly #userRecords: UserRecordCache;
+  readonly #logins: { inc(labels: { outcome: LoginOutcome }): void } | undefined;
 
   constructor(config: AuthServiceConfig) {
     const raw = config as unknown; // JavaScript callers may pass anything, null included
@@ -69,6 +75,7 @@ class ControllerAuth implements AuthService {
     if (!hasMethods(c.logger, ['debug', 'info', 'warn', 'error'])) throw new NotValidError('missing Logger not valid');
     if (!hasMethods(c.users, ['getUser', 'getModelAccess', 'getAgentCredential', 'putToken', 'getToken'])) throw new NotValidError('missing UserStore not valid');
     if (c.random !== undefined && typeof c.random !== 'function') throw new NotValidError('random not valid: must be a function');
+    if (c.registry !== undefined && !hasMethods(c.registry, ['getSingleMetric', 'registerMetric'])) throw new NotValidError('registry not valid: must be a prom-client Registry');
     this.#clock = c.clock as Clock;
     this.#logger = c.logger as Logger;
     this.#users = c.users as UserStore;
@@ -85,6 +92,13 @@ class ControllerAuth implements AuthService {
       this.#accessEpoch++;
     });
     this.#userRecords = new UserRecordCache(this.#clock, () => this.#accessEpoch, (name) => this.#users.getUser(name));
+    this.#logins = c.registry === undefined ? undefined : authMetricsFor(c.registry, () => ({
+      verificationsRunning: this.#gate.running,
+      verificationsQueued: this.#gate.queued,
+      trackedLoginKeys: this.#limiter.size(),
+      cachedTokens: this.#tokens.cached,
+      cachedUsers: this.#userRecords.size,
+    })).logins;
   }
 
   async login(attempt: LoginAttempt): Promise<Identity> {
@@ -109,6 +123,7 @@ class ControllerAuth implements AuthService {
       }
     }
     const fields = { tag: tag.slice(0, 128), remoteAddress: attempt.remoteAddress, modelUUID: attempt.modelUUID };
+    this.#logins?.inc({ outcome: outcome.type });
     switch (outcome.type) {
       case 'ok':
         this.#succeeded++;

@@ -126,7 +126,7 @@ export function controllerManifolds(config: ControllerConfig): Record<string, Ma
       inputs: ['state'],
       start: async (ctx) => {
         const state = ctx.getResource<State>('state');
-        const auth = createAuthService({ clock, logger, users: state.users() });
+        const auth = createAuthService({ clock, logger, users: state.users(), registry });
         const admin = await auth.admin.ensureAdmin(config.adminPassword);
         if (admin !== undefined) config.onAdminCreated?.(admin.name, admin.password);
         const bootstrap = await bootstrapModels(state, 'admin', clock, logger);
