@@ -20,9 +20,9 @@ export function registerServe(program: Command): void {
     .option('--listen <host:port>', 'listen address (env MODELWATCH_LISTEN, default 127.0.0.1:17070)')
     .option('--tls-cert <file>', 'PEM certificate; serve wss:// and https:// (env MODELWATCH_TLS_CERT)')
     .option('--tls-key <file>', 'PEM private key (env MODELWATCH_TLS_KEY)')
-    .option('--retention <duration>', 'change-log history kept for resume, e.g. 10m (env MODELWATCH_RETENTION)')
+    .option('--retention <duration>', 'change-log history kept for resume, e.g. 10m, at most 100 years (env MODELWATCH_RETENTION)')
     .option('--retention-revisions <n>', 'change-log revisions kept at least (env MODELWATCH_RETENTION_REVISIONS)')
-    .option('--presence-period <duration>', 'presence slot period, whole seconds (env MODELWATCH_PRESENCE_PERIOD, default 30s)')
+    .option('--presence-period <duration>', 'presence slot period, whole seconds, at most 24.8 days (env MODELWATCH_PRESENCE_PERIOD, default 30s)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent (env MODELWATCH_LOG_LEVEL)')
     .addHelpText('after', `
 On an empty database the first start creates the superuser "admin" and prints its password once
