@@ -5,7 +5,16 @@ import type { Reporter, Worker } from '../core/index.js';
 import { ChangeFeed, Wake } from './change-feed.js';
 import type { HookInfo } from './hook.js';
 import type { HookSource } from './hook-source.js';
+import { hookMetricsFor } from './hook-metrics.js';
+import type { HookMetrics } from './hook-metrics.js';
 import { OwnedLoop } from './owned-loop.js';
+import type { Registry } from 'prom-client';
+
+/** Options of newHookSender (an extension of the spec's two-argument form). */
+export interface HookSenderOptions {
+  /** Where the sender's metrics go (hooks delivered by kind, deaths, running senders by state). */
+  registry?: Registry;
+}
 
 /** Delivers a source's hooks until stopped. */
 export interface HookSender {
@@ -32,12 +41,16 @@ class Sender implements HookSenderWorker {
   readonly #end = new OwnedLoop();
   #inFlight: HookInfo | undefined;
   #deliveredCount = 0;
+  readonly #metrics: HookMetrics | undefined;
 
-  constructor(out: (hook: HookInfo) => Promise<void>, source: HookSource) {
+  constructor(out: (hook: HookInfo) => Promise<void>, source: HookSource, registry: Registry | undefined) {
     this.#out = out;
     this.#source = source;
     this.#feed = new ChangeFeed(source.changes(), this.#wake);
+    const metrics = registry === undefined ? undefined : hookMetricsFor(registry, () => (this.#inFlight === undefined ? 'waiting' : 'delivering'));
+    this.#metrics = metrics;
     void this.#end.run(() => this.#loop(), () => { this.#inFlight = undefined; }, this.#feed, source);
+    if (metrics !== undefined) void this.#end.wait().then(() => metrics.ended(false), () => metrics.ended(true));
   }
 
   async #loop(): Promise<void> {
@@ -54,6 +67,7 @@ class Sender implements HookSenderWorker {
       if (!(await this.#deliver(hook))) return;
       this.#source.pop();
       this.#deliveredCount++;
+      this.#metrics?.delivered(hook.kind);
     }
   }
 
@@ -107,8 +121,14 @@ class Sender implements HookSenderWorker {
  * does not stop it: it idles until `stop()`.
  * @throws NotValidError for a missing out function or source.
  */
-export function newHookSender(out: (hook: HookInfo) => Promise<void>, source: HookSource): HookSenderWorker {
+export function newHookSender(out: (hook: HookInfo) => Promise<void>, source: HookSource, opts: HookSenderOptions = {}): HookSenderWorker {
   if (typeof out !== 'function') throw new NotValidError('missing out function not valid');
   if (typeof (source as Partial<HookSource> | undefined)?.changes !== 'function') throw new NotValidError('missing HookSource not valid');
-  return new Sender(out, source);
+  const o: unknown = opts;
+  if (o === null || typeof o !== 'object') throw new NotValidError('options not valid: must be an object');
+  const registry: unknown = opts.registry;
+  if (registry !== undefined && (registry === null || typeof (registry as { getSingleMetric?: unknown }).getSingleMetric !== 'function')) {
+    throw new NotValidError('registry not valid: must be a prom-client Registry');
+  }
+  return new Sender(out, source, opts.registry);
 }

@@ -9,7 +9,7 @@ export { StateDir, readAllStateDirs } from './state-dir.js';
 export type { HookSource } from './hook-source.js';
 export { newLiveHookSource } from './live-source.js';
 export { newDyingHookSource, newListSource } from './list-source.js';
-export type { HookSender, HookSenderWorker } from './hook-sender.js';
+export type { HookSender, HookSenderOptions, HookSenderWorker } from './hook-sender.js';
 export { newHookSender } from './hook-sender.js';
 export type { Peek, Peeker } from './peeker.js';
 export { newPeeker } from './peeker.js';
