@@ -76,6 +76,10 @@ describe.skipIf(!serverPiecesReady())('client against modelwatch serve', () => {
       expect(ids).toEqual(['r/1', 'r/2']); // r/0 not repeated, nothing lost
       expect(seen.every((b) => !b.reset)).toBe(true);
       expect(events).toEqual(expect.arrayContaining(['disconnected', 'connected', 'resumed']));
+      // The watcher's session came back with its bearer token (tokens survive the restart): the only
+      // password logins the restarted controller verified are the writer's two sessions.
+      const metrics = await (await fetch(`${ctl.url}/metrics`)).text();
+      expect(metrics).toContain('modelwatch_api_auth_logins_total{outcome="ok"} 2\n');
       await w.stop();
     } finally {
       client.close();

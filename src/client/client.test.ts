@@ -9,12 +9,12 @@ import { FakeController } from './testdata/fake-controller.js';
 const M = '0b7e2c1a-4d5e-4f60-8a9b-1c2d3e4f5a6b';
 const unit = (name: string, extra: Record<string, unknown> = {}) => ['unit', 'change', { 'model-uuid': M, name, ...extra }];
 
-async function setup(ctl = new FakeController()) {
+async function setup(ctl = new FakeController(), extra: { reconnectWithToken?: boolean } = {}) {
   const clock = new ManualClock(1_000);
   const events: ClientEvent[] = [];
   const logger = new MemoryLogger();
   const client = await connect('http://ctl.test:17070', {
-    user: 'admin', password: 'pw', clock, random: seededRandom(7), logger, dial: ctl.dial, onEvent: (e) => events.push(e),
+    user: 'admin', password: 'pw', clock, random: seededRandom(7), logger, dial: ctl.dial, onEvent: (e) => events.push(e), ...extra,
   });
   return { ctl, clock, client, events, logger };
 }
@@ -232,5 +232,63 @@ describe('client login failures on redial', () => {
     expect(await outcome).toMatchObject({ code: 'Unauthorized' });
     expect(ctl.dials).toBe(2); // the controller connection, then one model dial: no retry loop
     client.close();
+  });
+});
+
+describe('reconnecting with a token', () => {
+  function tokenController(): FakeController {
+    const ctl = new FakeController();
+    ctl.issueTokens = true;
+    return ctl;
+  }
+
+  it('a client reconnecting after a controller restart logs in with its token, not its password (no scrypt per client in a reconnect storm)', async () => {
+    const { ctl, clock, client } = await setup(tokenController());
+    ctl.commit(1, unit('a/0'));
+    const { pending } = await blockedInNext(client);
+    expect([ctl.passwordLogins, ctl.tokenLogins]).toEqual([2, 0]); // the controller session and the model session
+    ctl.dropAll();
+    ctl.commit(2, unit('a/1'));
+    await clock.advanceAsync(1_000);
+    expect((await pending).deltas.map((d) => d.entity.id)).toEqual(['a/1']);
+    expect(ctl.passwordLogins).toBe(2);
+    expect(ctl.tokenLogins).toBeGreaterThanOrEqual(1);
+    const passwords = ctl.requests.filter((r) => r.request === 'Login' && (r.params as Record<string, unknown>).credentials === 'pw');
+    expect(passwords.every((r) => (r.params as Record<string, unknown>)['issue-token'] === true)).toBe(true);
+    client.close();
+  });
+
+  it('a refused token (expired, or revoked by a password change) falls back to the password at once, without a back-off', async () => {
+    const { ctl, clock, client, events } = await setup(tokenController());
+    ctl.commit(1, unit('a/0'));
+    const { pending } = await blockedInNext(client);
+    ctl.tokens.clear();
+    ctl.dropAll();
+    ctl.commit(2, unit('a/1'));
+    await clock.advanceAsync(0);
+    expect((await pending).deltas.map((d) => d.entity.id)).toEqual(['a/1']);
+    expect(ctl.passwordLogins).toBe(3); // the model session again, with its password
+    expect(events.filter((e) => e.type === 'retrying')).toEqual([]);
+    client.close();
+  });
+
+  it('reconnectWithToken: false keeps the password; a server that issues no token (Juju) changes nothing', async () => {
+    for (const [ctl, extra] of [[tokenController(), { reconnectWithToken: false }], [new FakeController(), {}]] as const) {
+      const { clock, client } = await setup(ctl, extra);
+      ctl.commit(1, unit('a/0'));
+      const { pending } = await blockedInNext(client);
+      ctl.dropAll();
+      ctl.commit(2, unit('a/1'));
+      await clock.advanceAsync(1_000);
+      await pending;
+      expect(ctl.tokenLogins).toBe(0);
+      expect(ctl.tokens.size).toBe(0);
+      client.close();
+    }
+  });
+
+  it('refuses a reconnectWithToken that is not a boolean', async () => {
+    await expect(connect('http://ctl.test:17070', { user: 'admin', password: 'pw', reconnectWithToken: 'yes' as never, dial: new FakeController().dial }))
+      .rejects.toThrow('reconnectWithToken not valid: must be a boolean');
   });
 });

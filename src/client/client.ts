@@ -1,7 +1,7 @@
 // The modelwatch client: one Session per endpoint (the controller's `/api`, each model's
 // `/model/<uuid>/api`), watchers that resume across reconnects, entities over RPC and the REST
 // management endpoints. Works in Node (the `ws` package) and browsers (the platform WebSocket).
-import { SystemClock, nullLogger, systemRandom, validateModelUUID } from '../core/index.js';
+import { NotValidError, SystemClock, nullLogger, systemRandom, validateModelUUID } from '../core/index.js';
 import type { Clock, EntityId, EntityInfo, Logger, Random } from '../core/index.js';
 import type { DeltaBatch, KindPolicy } from './batch-decoder.js';
 import type { Credentials } from './credentials.js';
@@ -48,6 +48,11 @@ export type ConnectOptions = Credentials & {
   dial?: SocketDialer;
   /** Dial the controller connection now, failing fast (default: true for users, false for agents). */
   eager?: boolean;
+  /**
+   * After a password login, reconnect with a bearer token the controller issued for it instead of
+   * the password (default true; see docs/client.md). Juju controllers issue none: nothing changes there.
+   */
+  reconnectWithToken?: boolean;
 };
 
 /** Options of a delta watch. */
@@ -98,6 +103,10 @@ export class Client implements AsyncDisposable {
   constructor(url: string, options: ConnectOptions) {
     this.#endpoint = parseEndpoint(url);
     this.#credentials = validateCredentials(options);
+    for (const flag of ['eager', 'openKinds', 'reconnectWithToken'] as const) {
+      const v: unknown = options[flag];
+      if (v !== undefined && typeof v !== 'boolean') throw new NotValidError(`${flag} not valid: must be a boolean`);
+    }
     this.#options = options;
     this.#clock = options.clock ?? new SystemClock();
     this.#random = options.random ?? systemRandom;
@@ -209,6 +218,7 @@ export class Client implements AsyncDisposable {
       s = new Session({
         url, credentials: this.#credentials, dial: this.#options.dial ?? dialWebSocket, clock: this.#clock, random: this.#random,
         logger: this.#logger, limits: this.#limits, ca: this.#options.ca, onEvent: this.#options.onEvent,
+        reconnectWithToken: this.#options.reconnectWithToken,
       });
       if (!this.#closed) this.#sessions.set(key, s);
       else s.close();

@@ -11,13 +11,18 @@ export interface TokenCredentials {
   user: string;
   token: string;
 }
+/** An agent with a bearer token (what a session reconnects with after an agent password login). */
+export interface AgentTokenCredentials {
+  tag: string;
+  token: string;
+}
 /** An agent (`machine-<id>`, `unit-<app>-<n>`) with its agent password. */
 export interface AgentCredentials {
   tag: string;
   password: string;
   nonce?: string;
 }
-export type Credentials = PasswordCredentials | TokenCredentials | AgentCredentials;
+export type Credentials = PasswordCredentials | TokenCredentials | AgentCredentials | AgentTokenCredentials;
 
 /** The client's version, sent as `client-version` (accepted, never validated). */
 export const CLIENT_VERSION = '3.6.0';
@@ -31,6 +36,7 @@ export function validateCredentials(c: unknown): Credentials {
   const o = c as Record<string, unknown>;
   if (typeof o.tag === 'string') {
     if (!/^(machine|unit)-[a-z0-9-]+$/.test(o.tag)) throw new NotValidError(`agent tag ${JSON.stringify(o.tag)} not valid`);
+    if (typeof o.token === 'string' && o.token !== '') return { tag: o.tag, token: o.token };
     if (typeof o.password !== 'string' || o.password === '') throw new NotValidError('missing password not valid');
     return o.nonce === undefined ? { tag: o.tag, password: o.password } : { tag: o.tag, password: o.password, nonce: typeof o.nonce === 'string' ? o.nonce : '' };
   }
@@ -47,9 +53,10 @@ export function authTagOf(c: Credentials): string {
 
 /**
  * Admin.Login params. A token travels as `token` (a modelwatch extension, additive: Juju servers
- * ignore it) with empty `credentials`, so it is never checked as a password.
+ * ignore it) with empty `credentials`, so it is never checked as a password. With `issueToken`, a
+ * password login asks for a bearer token to reconnect with (`issue-token`, also ignored by Juju).
  */
-export function loginParams(c: Credentials): Record<string, unknown> {
+export function loginParams(c: Credentials, opts: { issueToken?: boolean } = {}): Record<string, unknown> {
   const params: Record<string, unknown> = { 'auth-tag': authTagOf(c), 'client-version': CLIENT_VERSION, macaroons: [] };
   if ('token' in c) {
     params.credentials = '';
@@ -57,8 +64,14 @@ export function loginParams(c: Credentials): Record<string, unknown> {
   } else {
     params.credentials = c.password;
     params.nonce = 'tag' in c ? (c.nonce ?? '') : '';
+    if (opts.issueToken === true) params['issue-token'] = true;
   }
   return params;
+}
+
+/** The credentials a session reconnects with once a password login gave it `token`. */
+export function withToken(c: Credentials, token: string): Credentials {
+  return 'tag' in c ? { tag: c.tag, token } : { user: c.user, token };
 }
 
 /** HTTP Authorization header value for REST calls. */

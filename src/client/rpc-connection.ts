@@ -19,6 +19,8 @@ export interface LoginInfo {
   modelTag: string | undefined;
   /** Users only: `{display-name, identity, controller-access, model-access}`. */
   userInfo: Record<string, unknown> | undefined;
+  /** [ours] A bearer token to reconnect with, when the Login asked for one and the server issues them. */
+  token: string | undefined;
 }
 
 /** Inputs of RpcConnection.open. */
@@ -30,6 +32,8 @@ export interface OpenConnectionConfig {
   logger: Logger;
   dialTimeoutMs: number;
   ca?: string | Uint8Array | undefined;
+  /** Ask a password login for a bearer token to reconnect with (LoginInfo.token). */
+  issueToken?: boolean;
 }
 
 /** See the file comment. */
@@ -78,7 +82,7 @@ export class RpcConnection {
       );
       const conn = new RpcConnection(socket, pending, closed);
       try {
-        const result = await conn.call({ type: 'Admin', version: 3, request: 'Login', params: loginParams(cfg.credentials) }, abort.signal);
+        const result = await conn.call({ type: 'Admin', version: 3, request: 'Login', params: loginParams(cfg.credentials, { issueToken: cfg.issueToken === true }) }, abort.signal);
         conn.#login = parseLogin(result);
       } catch (err) {
         conn.close();
@@ -160,5 +164,6 @@ function parseLogin(result: Record<string, unknown>): LoginInfo {
     controllerTag: str('controller-tag'),
     modelTag: typeof modelTag === 'string' ? modelTag : undefined,
     userInfo: isObject(userInfo) ? userInfo : undefined,
+    token: typeof keyOf(result, 'token') === 'string' && str('token') !== '' ? str('token') : undefined,
   };
 }

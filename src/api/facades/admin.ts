@@ -21,8 +21,15 @@ export function adminFacade(list: FacadeList): FacadeSpec {
       Login: {
         access: 'none',
         call: async (ctx, req) => {
+          const issue = getKey(req.params, 'issue-token'); // [ours]
+          if (issue !== undefined && issue !== null && typeof issue !== 'boolean') throw rpcErrors.invalidRequest('issue-token must be a boolean');
           const identity = await ctx.login(() => authenticate(ctx, req.params));
-          return loginResult(ctx, identity, list());
+          const result = await loginResult(ctx, identity, list());
+          // [ours] A bearer token for reconnecting without the password: a reconnect storm after a
+          // controller restart then costs a SHA-256 per client instead of an scrypt verification.
+          // Only for a password login (a token login keeps its token).
+          if (issue === true && !usesToken(req.params)) result.token = await ctx.services.auth.issueToken(identity);
+          return result;
         },
       },
     },
@@ -36,8 +43,8 @@ async function authenticate(ctx: FacadeContext, params: Record<string, unknown>)
   const credParam = getKey(params, 'credentials'); // never logged
   const model = ctx.kind === 'model' ? await knownModel(ctx) : undefined;
   const tokenParam = getKey(params, 'token'); // [ours] a REST bearer token instead of a password; never logged
-  const identity = typeof tokenParam === 'string' && tokenParam !== ''
-    ? await tokenIdentity(ctx, tokenParam, tagParam)
+  const identity = usesToken(params)
+    ? await tokenIdentity(ctx, String(tokenParam), tagParam)
     : await services.auth.login({
     tag: typeof tagParam === 'string' ? tagParam : '',
     password: typeof credParam === 'string' ? credParam : '',
@@ -53,6 +60,12 @@ async function authenticate(ctx: FacadeContext, params: Record<string, unknown>)
     throw rpcErrors.permissionDenied();
   }
   return identity;
+}
+
+/** True when the Login carries a bearer token (the `token` param) instead of a password. */
+function usesToken(params: Record<string, unknown>): boolean {
+  const token = getKey(params, 'token');
+  return typeof token === 'string' && token !== '';
 }
 
 /** [ours] Resolves a bearer token from `POST /v1/login`; its identity must match `auth-tag` when one is given. */

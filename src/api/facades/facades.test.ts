@@ -58,6 +58,27 @@ describe('facades', () => {
       }
     });
 
+    it('[ours] issue-token: a password Login answers a bearer token that logs in again without the password; a token Login issues none', async () => {
+      const url = `${h.url}/model/${M1}/api`;
+      const c = await RawClient.open(url);
+      const first = await c.call('Admin', 'Login', { version: 3, params: { 'auth-tag': 'user-reader', credentials: pw('reader'), 'issue-token': true } });
+      const token = first.response?.token;
+      expect(typeof token).toBe('string');
+      c.close();
+      const again = await RawClient.open(url);
+      const second = await again.call('Admin', 'Login', { version: 3, params: { 'auth-tag': 'user-reader', credentials: '', token, 'issue-token': true } });
+      expect(second.error).toBeUndefined();
+      expect(second.response?.token).toBeUndefined();
+      again.close();
+      const plain = await RawClient.open(url);
+      expect((await plain.login('user-reader', pw('reader'))).response?.token).toBeUndefined(); // not asked: none
+      plain.close();
+      const bad = await RawClient.open(url);
+      expect(await bad.call('Admin', 'Login', { version: 3, params: { 'auth-tag': 'user-reader', credentials: pw('reader'), 'issue-token': 'yes' } }))
+        .toMatchObject({ error: 'invalid request: issue-token must be a boolean' });
+      bad.close();
+    });
+
     it('a user without access to the model gets "permission denied"', async () => {
       const c = await RawClient.open(`${h.url}/model/${M1}/api`);
       expect(await c.login('user-nobody', pw('nobody'))).toMatchObject(DENIED);

@@ -33,6 +33,12 @@ export class FakeController {
   dropAfterLogin = false;
   /** Dials past this many are refused: a hot redial loop (all microtasks) then fails a count instead of spinning. */
   maxDials = Infinity;
+  /** When true, a password Login with `issue-token` answers a bearer token, and token Logins are accepted (modelwatch's extension). */
+  issueTokens = false;
+  /** Tokens issued and not revoked. */
+  readonly tokens = new Set<string>();
+  passwordLogins = 0;
+  tokenLogins = 0;
   readonly #sockets = new Set<FakeSocket>();
   dials = 0;
 
@@ -106,11 +112,18 @@ class FakeSocket implements RpcSocket {
     const params = (req.params ?? {}) as Record<string, unknown>;
     const method = `${String(req.type)}.${String(req.request)}`;
     if (method === 'Admin.Login') {
-      if (params.credentials !== this.#ctl.password) {
+      const ctl = this.#ctl;
+      const token = typeof params.token === 'string' && params.token !== '' ? params.token : undefined;
+      const ok = token !== undefined ? ctl.issueTokens && ctl.tokens.has(token) : params.credentials === ctl.password;
+      if (!ok) {
         this.#reply(rid, { error: 'invalid entity name or password', 'error-code': 'unauthorized access', response: {} });
         return;
       }
-      this.#reply(rid, { response: { 'server-version': '3.6.0', facades: [
+      if (token !== undefined) ctl.tokenLogins++;
+      else ctl.passwordLogins++;
+      const issued = token === undefined && ctl.issueTokens && params['issue-token'] === true ? `tok-${ctl.tokens.size + 1}` : undefined;
+      if (issued !== undefined) ctl.tokens.add(issued);
+      this.#reply(rid, { response: { ...(issued === undefined ? {} : { token: issued }), 'server-version': '3.6.0', facades: [
         { name: 'Client', versions: [8] }, { name: 'AllWatcher', versions: [3] },
         { name: 'Controller', versions: [11] }, { name: 'AllModelWatcher', versions: [4] },
         { name: 'Entities', versions: [1] }, { name: 'Presence', versions: [1] },

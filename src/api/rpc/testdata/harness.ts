@@ -70,11 +70,15 @@ export class FixedAuth implements AuthService {
     if (u?.superuser === true) return Promise.resolve('admin');
     return Promise.resolve(u?.access?.[modelUUID] ?? '');
   }
-  issueToken(): Promise<string> {
-    return Promise.reject(new Error('not used'));
+  /** Bearer tokens issued, in memory (the real store is tested in api/auth). */
+  readonly tokens = new Map<string, Identity>();
+  issueToken(identity: Identity): Promise<string> {
+    const token = `tok-${this.tokens.size + 1}`;
+    this.tokens.set(token, identity);
+    return Promise.resolve(token);
   }
-  resolveToken(): Promise<Identity | undefined> {
-    return Promise.resolve(undefined);
+  resolveToken(token: string): Promise<Identity | undefined> {
+    return Promise.resolve(this.tokens.get(token));
   }
   report(): Record<string, unknown> {
     return {};
