@@ -44,12 +44,19 @@ export async function restClient(io: CliIo): Promise<RestClient> {
   return new RestClient({ baseUrl: parseEndpoint(url).http, credentials: await resolveCredentials(io, url), ca: caOf(io) });
 }
 
-/** An RPC client for the configured controller; `onEvent` sees reconnects. */
-export async function rpcClient(io: CliIo, logger: Logger, onEvent?: (e: ClientEvent) => void): Promise<Client> {
+/**
+ * An RPC client for the configured controller; `onEvent` sees reconnects. Only a long-running
+ * command (`watch`, `status --watch`) asks for a reconnect token: a one-shot command would leave an
+ * unused token in the controller's database on every run.
+ */
+export async function rpcClient(io: CliIo, logger: Logger, onEvent?: (e: ClientEvent) => void, opts: { longRunning?: boolean } = {}): Promise<Client> {
   const url = controllerUrl(io);
   const credentials = await resolveCredentials(io, url);
   const ca = caOf(io);
-  return connect(url, { ...credentials, clock: io.clock, logger, ...(ca !== undefined ? { ca } : {}), ...(onEvent !== undefined ? { onEvent } : {}) });
+  return connect(url, {
+    ...credentials, clock: io.clock, logger, reconnectWithToken: opts.longRunning === true,
+    ...(ca !== undefined ? { ca } : {}), ...(onEvent !== undefined ? { onEvent } : {}),
+  });
 }
 
 /** MODELWATCH_CA: a PEM CA certificate (the text itself) for a wss:// controller with its own CA. */

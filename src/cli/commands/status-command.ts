@@ -37,7 +37,7 @@ Examples:
     .action(async (opts: { model?: string; watch?: boolean }) => {
       const logger = cliLogger(io.stderr, debug());
       const model = await resolveModel(await restClient(io), opts.model);
-      const client = await rpcClient(io, logger, connectionNotices(io, debug()));
+      const client = await rpcClient(io, logger, connectionNotices(io, debug()), { longRunning: opts.watch === true });
       const state = new StatusModel();
       const draw = (): string =>
         renderStatus({ modelName: model.name, controller: controllerUrl(io), revision: state.revision, entities: [...state.entities.values()], presence: state.presence });

@@ -66,7 +66,7 @@ Examples:
       // A misspelt kind would otherwise filter out everything, silently (NotValid: exit code 2).
       for (const kind of opts.kind) validateKind(kind, '--kind');
       const logger = cliLogger(io.stderr, debug());
-      const client = await rpcClient(io, logger, connectionNotices(io, debug()));
+      const client = await rpcClient(io, logger, connectionNotices(io, debug()), { longRunning: true });
       try {
         const sinceOpt = since === undefined ? {} : { since };
         const watcher =
