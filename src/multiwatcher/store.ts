@@ -2,7 +2,7 @@
 // (snapshot and delta log in one), tombstones counted by the readers that hold them. It knows
 // nothing of watchers beyond the positions they report through add/decReference.
 import type { BackingStore, Delta, EntityId, EntityInfo, Logger } from '../core/index.js';
-import { cloneInfo, entityKey, jsonEqual, ModelwatchError, nullLogger } from '../core/index.js';
+import { cloneInfo, entityKey, jsonClone, jsonEqual, ModelwatchError, nullLogger } from '../core/index.js';
 import { ReaderPositions } from './reader-positions.js';
 import { RetentionHeap } from './retention-heap.js';
 import { ALL_SLOT, EntryList, heldAt, MODEL_SLOT, StoreEntry } from './store-entry.js';
@@ -41,6 +41,9 @@ export class MultiwatcherStore implements BackingStore {
   readonly #entries = new Map<string, StoreEntry>();
   readonly #all = new EntryList(ALL_SLOT);
   readonly #models = new Map<string, EntryList>();
+  /** The one string object per kind and per model with entries (see #canonicalClone). */
+  readonly #kinds = new Map<string, string>();
+  readonly #modelUUIDs = new Map<string, string>();
   readonly #retained = new RetentionHeap();
   readonly #positions = new ReaderPositions();
   /** Models touched by effective changes since the last takeTouchedModels(). */
@@ -71,14 +74,14 @@ export class MultiwatcherStore implements BackingStore {
     const key = entityKey(info);
     const e = this.#entries.get(key);
     if (e === undefined) {
-      const created = new StoreEntry(key, cloneInfo(info), ++this.#latestRevno);
+      const created = new StoreEntry(key, this.#canonicalClone(info), ++this.#latestRevno);
       this.#entries.set(key, created);
       this.#all.push(created);
       this.#modelList(info.modelUUID).push(created);
     } else if (!e.removed) {
       if (jsonEqual(e.info.data, info.data)) return;
       this.#pin(e);
-      e.info = cloneInfo(info);
+      e.info = versionOf(e.info, info);
       this.#touch(e, ++this.#latestRevno);
     } else {
       // Differs from Juju: re-adding a tombstone resurrects it even with identical data (fix 1),
@@ -88,7 +91,7 @@ export class MultiwatcherStore implements BackingStore {
       intervals.push([e.revno, revno]);
       e.removedIntervals = intervals;
       e.removed = false;
-      e.info = cloneInfo(info);
+      e.info = versionOf(e.info, info);
       this.#touch(e, revno);
     }
     this.#touched.add(info.modelUUID);
@@ -221,6 +224,21 @@ export class MultiwatcherStore implements BackingStore {
     return modelUUID === undefined ? this.#all : this.#models.get(modelUUID);
   }
 
+  /**
+   * A copy of a new entity's info whose kind and modelUUID are the store's one string object for
+   * them (and a later version keeps the entry's strings, versionOf). Every delta of a model then
+   * carries the same modelUUID object, so a consumer comparing identities (a follower's view, a
+   * cache keyed by model) compares pointers instead of reading two 36-character strings that are
+   * cold in memory.
+   */
+  #canonicalClone(info: EntityInfo): EntityInfo {
+    let kind = this.#kinds.get(info.kind);
+    if (kind === undefined) this.#kinds.set(info.kind, (kind = info.kind));
+    let modelUUID = this.#modelUUIDs.get(info.modelUUID);
+    if (modelUUID === undefined) this.#modelUUIDs.set(info.modelUUID, (modelUUID = info.modelUUID));
+    return { kind, modelUUID, id: info.id, data: jsonClone(info.data) };
+  }
+
   #modelList(modelUUID: string): EntryList {
     let list = this.#models.get(modelUUID);
     if (list === undefined) {
@@ -280,7 +298,10 @@ export class MultiwatcherStore implements BackingStore {
     const list = this.#models.get(e.info.modelUUID);
     if (list !== undefined) {
       list.unlink(e);
-      if (list.size === 0) this.#models.delete(e.info.modelUUID);
+      if (list.size === 0) {
+        this.#models.delete(e.info.modelUUID);
+        this.#modelUUIDs.delete(e.info.modelUUID);
+      }
     }
     this.#floor = Math.max(this.#floor, e.revno);
   }
@@ -332,4 +353,9 @@ function checkInfo(value: unknown): void {
     typeof info === 'object' && info !== null && typeof info.kind === 'string' && typeof info.modelUUID === 'string' &&
     typeof info.id === 'string' && typeof info.data === 'object' && info.data !== null && !Array.isArray(info.data);
   if (!ok) throw new ModelwatchError('NotValid', 'entity info not valid: needs string kind, modelUUID, id and an object data');
+}
+
+/** A new version of an entry's entity: the entry's identity strings, a copy of the new data. */
+function versionOf(current: EntityInfo, next: EntityInfo): EntityInfo {
+  return { kind: current.kind, modelUUID: current.modelUUID, id: current.id, data: jsonClone(next.data) };
 }
