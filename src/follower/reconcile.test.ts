@@ -190,7 +190,7 @@ describe('reconcileDeltas', () => {
   ] as Array<[string, string[], string[]]>) {
     it(`gives reconcile()'s calls for the same batch as an event: ${name}`, () => {
       fc.assert(
-        fc.property(fc.array(fc.array(arbDelta(kinds, models), { maxLength: 8 }), { maxLength: 6 }), (batches) => {
+        fc.property(fc.array(fc.oneof(fc.array(arbDelta(kinds, models), { maxLength: 8 }), fc.array(arbDelta(kinds, models), { minLength: 33, maxLength: 40 })), { maxLength: 6 }), (batches) => {
           const viaDeltas = emptyView();
           const viaEvent = emptyView();
           for (const batch of batches) {

@@ -88,28 +88,14 @@ export function reconcile(view: FollowerView, event: WatchEvent, judge: Follower
  * would, so the last entry of a key decides as in originSlice. O(m log m) for m deltas.
  */
 export function reconcileDeltas(view: FollowerView, batch: readonly Delta[], judge: FollowerJudge): FollowerCall[] {
-  const n = batch.length;
-  const at = (i: number): Delta => batch[i] as Delta;
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) order.push(i);
-  if (n > 1) {
-    // A model watcher's batch is all one model, usually one kind: then only the ids need comparing
-    // (the 36-character model UUIDs, equal but separate strings, would be compared in full at
-    // every step of the sort, on memory that is cold when many followers take turns).
-    const byId = oneScope(batch);
-    order.sort((a, b) => {
-      const da = at(a);
-      const db = at(b);
-      const c = byId ? compareStrings(da.entity.id, db.entity.id) : compareEntityIds(da.entity, db.entity);
-      return c || (da.removed === db.removed ? a - b : da.removed ? 1 : -1);
-    });
-  }
+  const sorted = sortedDeltas(batch);
+  const n = sorted.length;
   const upserts: FollowerCall[] = [];
   let deletions: FollowerCall[] | undefined;
   for (let k = 0; k < n; k++) {
-    const d = at(order[k] as number);
-    const next = order[k + 1];
-    if (next !== undefined && sameKey(d.entity, at(next).entity)) continue; // the last entry of a key decides
+    const d = sorted[k] as Delta;
+    const next = sorted[k + 1];
+    if (next !== undefined && sameKey(d.entity, next.entity)) continue; // the last entry of a key decides
     const call = reconcileOne(view, d.entity, d.removed ? undefined : d.entity, judge);
     if (call === undefined) continue;
     if (call.type === 'deleted') (deletions ??= []).push(call);
@@ -117,6 +103,33 @@ export function reconcileDeltas(view: FollowerView, batch: readonly Delta[], jud
   }
   if (deletions !== undefined) for (const call of deletions) upserts.push(call);
   return upserts;
+}
+
+/** Batches up to this size are sorted by insertion (no comparator calls through Array.prototype.sort). */
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * The batch in reconcile order: by key, then changes before removals, then batch order (stable).
+ * A model watcher's batch is all one model, usually one kind: then only the ids are compared.
+ */
+function sortedDeltas(batch: readonly Delta[]): Delta[] {
+  const out = batch.slice();
+  const n = out.length;
+  if (n < 2) return out;
+  const byId = oneScope(batch);
+  const cmp = (a: Delta, b: Delta): number =>
+    (byId ? compareStrings(a.entity.id, b.entity.id) : compareEntityIds(a.entity, b.entity)) || (a.removed === b.removed ? 0 : a.removed ? 1 : -1);
+  if (n > INSERTION_SORT_MAX) return out.sort(cmp); // stable: ties keep batch order
+  for (let i = 1; i < n; i++) {
+    const d = out[i] as Delta;
+    let j = i - 1;
+    while (j >= 0 && cmp(out[j] as Delta, d) > 0) {
+      out[j + 1] = out[j] as Delta;
+      j--;
+    }
+    out[j + 1] = d;
+  }
+  return out;
 }
 
 /**
