@@ -28,7 +28,7 @@ export function adminFacade(list: FacadeList): FacadeSpec {
           // [ours] A bearer token for reconnecting without the password: a reconnect storm after a
           // controller restart then costs a SHA-256 per client instead of an scrypt verification.
           // Only for a password login (a token login keeps its token).
-          if (issue === true && !usesToken(req.params)) result.token = await ctx.services.auth.issueToken(identity);
+          if (issue === true && tokenOf(req.params) === undefined) result.token = await ctx.services.auth.issueToken(identity);
           return result;
         },
       },
@@ -42,9 +42,9 @@ async function authenticate(ctx: FacadeContext, params: Record<string, unknown>)
   const tagParam = getKey(params, 'auth-tag');
   const credParam = getKey(params, 'credentials'); // never logged
   const model = ctx.kind === 'model' ? await knownModel(ctx) : undefined;
-  const tokenParam = getKey(params, 'token'); // [ours] a REST bearer token instead of a password; never logged
-  const identity = usesToken(params)
-    ? await tokenIdentity(ctx, String(tokenParam), tagParam)
+  const token = tokenOf(params);
+  const identity = token !== undefined
+    ? await tokenIdentity(ctx, token, tagParam)
     : await services.auth.login({
     tag: typeof tagParam === 'string' ? tagParam : '',
     password: typeof credParam === 'string' ? credParam : '',
@@ -62,10 +62,10 @@ async function authenticate(ctx: FacadeContext, params: Record<string, unknown>)
   return identity;
 }
 
-/** True when the Login carries a bearer token (the `token` param) instead of a password. */
-function usesToken(params: Record<string, unknown>): boolean {
+/** [ours] The bearer token a Login carries instead of a password (the `token` param; never logged), else undefined. */
+function tokenOf(params: Record<string, unknown>): string | undefined {
   const token = getKey(params, 'token');
-  return typeof token === 'string' && token !== '';
+  return typeof token === 'string' && token !== '' ? token : undefined;
 }
 
 /** [ours] Resolves a bearer token from `POST /v1/login`; its identity must match `auth-tag` when one is given. */
