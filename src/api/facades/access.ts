@@ -62,14 +62,12 @@ function requireModelAccess(ctx: FacadeContext, who: Identity, need: ModelAccess
   const model = ctx.modelUUID;
   if (ctx.kind !== 'model' || model === undefined) throw rpcErrors.permissionDenied();
   if (who.kind === 'agent' && who.modelUUID !== model) throw rpcErrors.permissionDenied();
-  const have = cachedModelAccess(ctx.services, who, model);
-  if (typeof have === 'string') {
+  const check = (have: ModelAccess | ''): undefined => {
     if (!accessAtLeast(have, need)) throw rpcErrors.permissionDenied();
     return undefined;
-  }
-  return have.then((h) => {
-    if (!accessAtLeast(h, need)) throw rpcErrors.permissionDenied();
-  });
+  };
+  const have = cachedModelAccess(ctx.services, who, model);
+  return typeof have === 'string' ? check(have) : have.then(check);
 }
 
 /** True when `facade` is offered on a connection of `kind`. */
