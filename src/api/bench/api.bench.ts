@@ -22,6 +22,11 @@ import type { LoadConfig } from './phases.js';
 import { machine, openFileLimits, rest, seedUsers } from './setup.js';
 import { fmt, r2 } from './stats.js';
 
+// A mistyped flag would silently run the full benchmark with the wrong settings: refuse it.
+const FLAGS = new Set(['--quick', '--rate', '--rest-writer', '--only-load']);
+for (const [i, a] of process.argv.slice(2).entries()) {
+  if (!FLAGS.has(a) && process.argv[i + 1] !== '--rate') throw new Error(`unknown argument ${a}: want ${[...FLAGS].join(', ')}`);
+}
 const quick = process.argv.includes('--quick');
 const cfg: LoadConfig = quick
   ? { clients: 1000, watchers: 1000, processes: 2, rate: 1000, seconds: 10, entitiesPerModel: 4, trials: 3, concurrency: 64, writeVia: 'rpc' }
