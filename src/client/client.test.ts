@@ -28,6 +28,18 @@ async function blockedInNext(client: Client) {
   return { w, pending };
 }
 
+/** Takes the controller down (it refuses redials), drops every socket, then lets `ms` pass. */
+async function downFor(ctl: FakeController, clock: ManualClock, ms: number): Promise<void> {
+  ctl.up = false;
+  ctl.dropAll();
+  await clock.advanceAsync(ms);
+}
+
+/** The back-off delays of the `retrying` events so far, oldest first. */
+function retryDelays(events: readonly ClientEvent[]): number[] {
+  return events.flatMap((e) => (e.type === 'retrying' ? [e.delayMs] : []));
+}
+
 function watchAllRequests(ctl: FakeController) {
   return ctl.requests.filter((r) => r.request === 'WatchAll').map((r) => r.params);
 }
@@ -53,9 +65,7 @@ describe('client watchers', () => {
     const { ctl, clock, client, events } = await setup();
     ctl.commit(1, unit('a/0'));
     const { pending } = await blockedInNext(client);
-    ctl.up = false;
-    ctl.dropAll();
-    await clock.advanceAsync(1_000); // redials fail while down, backing off
+    await downFor(ctl, clock, 1_000); // redials fail while down, backing off
     ctl.commit(2, unit('a/1'));
     ctl.commit(3, unit('a/2'));
     ctl.up = true;
@@ -139,10 +149,8 @@ describe('client watchers', () => {
   it('redials back off exponentially while the controller is down', async () => {
     const { ctl, clock, client, events } = await setup();
     const { pending } = await blockedInNext(client);
-    ctl.up = false;
-    ctl.dropAll();
-    await clock.advanceAsync(20_000);
-    const delays = events.flatMap((e) => (e.type === 'retrying' ? [e.delayMs] : []));
+    await downFor(ctl, clock, 20_000);
+    const delays = retryDelays(events);
     expect(delays.length).toBeGreaterThanOrEqual(5);
     expect(delays.length).toBeLessThan(12); // not a busy loop
     expect(delays[3]!).toBeGreaterThan(delays[0]!);
@@ -162,7 +170,7 @@ describe('client watchers', () => {
     await flushMicrotasks();
     expect(ctl.dials).toBeLessThanOrEqual(3); // no time has passed: at most one redial
     await clock.advanceAsync(20_000);
-    const delays = events.flatMap((e) => (e.type === 'retrying' ? [e.delayMs] : []));
+    const delays = retryDelays(events);
     expect(ctl.dials).toBeLessThan(15);
     expect(delays.length).toBeGreaterThanOrEqual(4);
     expect(delays[3]!).toBeGreaterThan(delays[0]!);
@@ -175,17 +183,15 @@ describe('client watchers', () => {
   it('a connection that stayed up for stableAfterMs resets the back-off: its drop is redialed at once', async () => {
     const { ctl, clock, client, events } = await setup();
     const { pending } = await blockedInNext(client);
-    ctl.up = false;
-    ctl.dropAll();
-    await clock.advanceAsync(20_000); // several failed redials: the back-off has grown
+    await downFor(ctl, clock, 20_000); // several failed redials: the back-off has grown
     ctl.up = true;
     await clock.advanceAsync(20_000); // reconnected within the 10 s ceiling, then up for stableAfterMs (10 s)
-    const retriesBefore = events.filter((e) => e.type === 'retrying').length;
+    const retriesBefore = retryDelays(events).length;
     const dialsBefore = ctl.dials;
     ctl.dropAll();
     await flushMicrotasks();
     expect(ctl.dials).toBe(dialsBefore + 1);
-    expect(events.filter((e) => e.type === 'retrying')).toHaveLength(retriesBefore);
+    expect(retryDelays(events)).toHaveLength(retriesBefore);
     ctl.commit(5, unit('z/0'));
     expect((await pending).deltas.map((d) => d.entity.id)).toEqual(['z/0']);
     client.close();
@@ -268,7 +274,7 @@ describe('reconnecting with a token', () => {
     await clock.advanceAsync(0);
     expect((await pending).deltas.map((d) => d.entity.id)).toEqual(['a/1']);
     expect(ctl.passwordLogins).toBe(3); // the model session again, with its password
-    expect(events.filter((e) => e.type === 'retrying')).toEqual([]);
+    expect(retryDelays(events)).toEqual([]);
     client.close();
   });
 
