@@ -41,9 +41,8 @@ export class MultiwatcherStore implements BackingStore {
   readonly #entries = new Map<string, StoreEntry>();
   readonly #all = new EntryList(ALL_SLOT);
   readonly #models = new Map<string, EntryList>();
-  /** The one string object per kind and per model with entries (see #canonicalClone). */
+  /** The one string object per kind (see #canonicalClone); a model's is its list's entries'. */
   readonly #kinds = new Map<string, string>();
-  readonly #modelUUIDs = new Map<string, string>();
   readonly #retained = new RetentionHeap();
   readonly #positions = new ReaderPositions();
   /** Models touched by effective changes since the last takeTouchedModels(). */
@@ -234,8 +233,9 @@ export class MultiwatcherStore implements BackingStore {
   #canonicalClone(info: EntityInfo): EntityInfo {
     let kind = this.#kinds.get(info.kind);
     if (kind === undefined) this.#kinds.set(info.kind, (kind = info.kind));
-    let modelUUID = this.#modelUUIDs.get(info.modelUUID);
-    if (modelUUID === undefined) this.#modelUUIDs.set(info.modelUUID, (modelUUID = info.modelUUID));
+    // Every entry of a model's list was made here and keeps its strings (versionOf): the list's
+    // head carries the model's one modelUUID object for as long as the model has entries.
+    const modelUUID = this.#models.get(info.modelUUID)?.head?.info.modelUUID ?? info.modelUUID;
     return { kind, modelUUID, id: info.id, data: jsonClone(info.data) };
   }
 
@@ -298,10 +298,7 @@ export class MultiwatcherStore implements BackingStore {
     const list = this.#models.get(e.info.modelUUID);
     if (list !== undefined) {
       list.unlink(e);
-      if (list.size === 0) {
-        this.#models.delete(e.info.modelUUID);
-        this.#modelUUIDs.delete(e.info.modelUUID);
-      }
+      if (list.size === 0) this.#models.delete(e.info.modelUUID);
     }
     this.#floor = Math.max(this.#floor, e.revno);
   }
