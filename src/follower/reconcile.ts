@@ -96,7 +96,7 @@ export function reconcileDeltas(view: FollowerView, batch: readonly Delta[], jud
     const d = sorted[k] as Delta;
     const next = sorted[k + 1];
     if (next !== undefined && sameKey(d.entity, next.entity)) continue; // the last entry of a key decides
-    const call = reconcileOne(view, d.entity, d.removed ? undefined : d.entity, judge);
+    const call = reconcileDelta(view, d, judge);
     if (call === undefined) continue;
     if (call.type === 'deleted') (deletions ??= []).push(call);
     else upserts.push(call);
@@ -136,7 +136,7 @@ function sortedDeltas(batch: readonly Delta[]): Delta[] {
  * One row of the table of §3.2 for the key of `id`, with `info` = origin there after the event
  * (undefined: tombstoned); only the identity of `id` is read. For an event of one entry, this is reconcile().
  */
-export function reconcileOne(view: FollowerView, id: EntityId, info: EntityInfo | undefined, judge: FollowerJudge): FollowerCall | undefined {
+function reconcileOne(view: FollowerView, id: EntityId, info: EntityInfo | undefined, judge: FollowerJudge): FollowerCall | undefined {
   const delivered = view.get(id);
   if (info !== undefined && judge.filter(info)) {
     if (delivered === undefined) return { type: 'new', next: info };
@@ -144,6 +144,11 @@ export function reconcileOne(view: FollowerView, id: EntityId, info: EntityInfo 
     return undefined; // suppressed: the view keeps the version last delivered, so small changes cannot drift
   }
   return delivered === undefined ? undefined : { type: 'deleted', prev: delivered };
+}
+
+/** reconcileOne for one delta of a watcher's batch: a change is origin's info there, a removal its absence. */
+export function reconcileDelta(view: FollowerView, d: Delta, judge: FollowerJudge): FollowerCall | undefined {
+  return reconcileOne(view, d.entity, d.removed ? undefined : d.entity, judge);
 }
 
 /** Commits one call to the view: new/updated store the delivered version, deleted removes the key. */

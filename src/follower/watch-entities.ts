@@ -9,7 +9,7 @@ import { checkFollower, updatedAsNew } from './follower.js';
 import type { BatchPuller, DeltaSource } from './from-watcher.js';
 import { batchPullerOf } from './from-watcher.js';
 import type { FollowerCall, FollowerView } from './reconcile.js';
-import { applyCall, callEntity, emptyView, reconcile, reconcileDeltas, reconcileOne } from './reconcile.js';
+import { applyCall, callEntity, emptyView, reconcile, reconcileDelta, reconcileDeltas } from './reconcile.js';
 import type { EntitySource, WatchEvent } from './watch-event.js';
 import { checkWatchEvent, hasPromptReturn } from './watch-event.js';
 
@@ -199,12 +199,11 @@ class FollowerRun {
     if (this.#direct !== undefined && Array.isArray(batch)) {
       const deltas = batch as Delta[];
       if (deltas.length !== 1) return this.#deliverFrom(reconcileDeltas(this.#view, deltas, this.#follower), 0);
-      const d = deltas[0] as Delta;
-      return this.#deliverOne(reconcileOne(this.#view, d.entity, d.removed ? undefined : d.entity, this.#follower));
+      return this.#deliverOne(reconcileDelta(this.#view, deltas[0] as Delta, this.#follower));
     }
     const puller = this.#puller as BatchPuller;
     const d = puller.single(batch);
-    if (d !== undefined) return this.#deliverOne(reconcileOne(this.#view, d.entity, d.removed ? undefined : d.entity, this.#follower));
+    if (d !== undefined) return this.#deliverOne(reconcileDelta(this.#view, d, this.#follower));
     const pending = this.#process(puller.event(batch));
     this.#direct = puller.direct();
     return pending;
