@@ -158,12 +158,13 @@ function parseLogin(result: Record<string, unknown>): LoginInfo {
   };
   const modelTag = keyOf(result, 'model-tag');
   const userInfo = keyOf(result, 'user-info');
+  const token = str('token');
   return {
     facades,
     serverVersion: str('server-version'),
     controllerTag: str('controller-tag'),
     modelTag: typeof modelTag === 'string' ? modelTag : undefined,
     userInfo: isObject(userInfo) ? userInfo : undefined,
-    token: typeof keyOf(result, 'token') === 'string' && str('token') !== '' ? str('token') : undefined,
+    token: token === '' ? undefined : token,
   };
 }
