@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { State } from '../../state/index.js';
 import { createRestHandler } from './rest-handler.js';
 import { M1, M2, M3, RestFixture, basic } from './testdata/rest-fixture.js';
-import type { Bearers } from './testdata/rest-fixture.js';
 
-let f: RestFixture;
-let t: Bearers;
-
-beforeAll(async () => {
-  f = await RestFixture.start();
-  t = await f.bearers();
-});
-afterAll(() => f.stop());
+const { f, t } = RestFixture.sharedByFile();
 
 describe('REST entities', () => {
   it('PUT then GET an entity whose id holds an encoded slash; GET of a missing one is a JSON 404', async () => {

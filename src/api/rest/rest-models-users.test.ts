@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { M1, M2, PRESENCE_STORE, RestFixture, basic } from './testdata/rest-fixture.js';
-import type { Bearers } from './testdata/rest-fixture.js';
 
-let f: RestFixture;
-let t: Bearers;
-
-beforeAll(async () => {
-  f = await RestFixture.start();
-  t = await f.bearers();
-});
-afterAll(() => f.stop());
+const { f, t } = RestFixture.sharedByFile();
 
 describe('REST models', () => {
   it('a user creates a model, gets admin on it and sees it listed; others do not', async () => {

@@ -1,17 +1,9 @@
 // REST bearer tokens at the edge: bad tokens keep their exact 401 answers now that tokens live in
 // the user store, and removing a model revokes its agents' tokens at once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { M1, RestFixture, basic } from './testdata/rest-fixture.js';
-import type { Bearers } from './testdata/rest-fixture.js';
 
-let f: RestFixture;
-let t: Bearers;
-
-beforeAll(async () => {
-  f = await RestFixture.start();
-  t = await f.bearers();
-});
-afterAll(() => f.stop());
+const { f, t } = RestFixture.sharedByFile();
 
 /** A bearer header for an agent of a model, from POST /v1/login?model=. */
 async function agentBearer(modelUUID: string, tag: string, password: string): Promise<string> {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { afterAll, beforeAll } from 'vitest';
 import { ManualClock, MemoryLogger, SystemClock } from '../../../core/index.js';
 import { MultiwatcherWorker } from '../../../multiwatcher/index.js';
 import { openState } from '../../../state/index.js';
@@ -42,6 +43,13 @@ export type FixtureUser = keyof typeof PASSWORDS;
 /** Authorization headers by user, from RestFixture.bearers(). */
 export type Bearers = Record<FixtureUser, string>;
 
+/** Options of RestFixture.start. */
+export interface FixtureOptions {
+  limits?: Partial<ApiLimits>;
+  wrapState?: (s: State) => State;
+  sseHeartbeatMs?: number;
+}
+
 /** A response as the tests see it. */
 export interface Reply {
   status: number;
@@ -59,7 +67,8 @@ export class RestFixture {
   readonly logger = new MemoryLogger();
   readonly registry = new Registry();
   readonly users = new MemoryUserStore();
-  readonly dir = mkdtempSync(join(tmpdir(), 'modelwatch-rest-'));
+  /** Temp directory of the SQLite state; made when the fixture opens. */
+  dir = '';
   state!: State;
   multiwatcher!: MultiwatcherWorker;
   auth!: ControllerAuthService;
@@ -67,30 +76,51 @@ export class RestFixture {
   port = 0;
   #server!: Server;
 
-  static async start(opts: { limits?: Partial<ApiLimits>; wrapState?: (s: State) => State; sseHeartbeatMs?: number } = {}): Promise<RestFixture> {
+  static async start(opts: FixtureOptions = {}): Promise<RestFixture> {
     const f = new RestFixture();
-    const { clock, logger } = f;
-    f.state = await openState(`sqlite:${join(f.dir, 'state.db')}`, { clock });
-    await f.state.apply([
+    await f.#open(opts);
+    return f;
+  }
+
+  /**
+   * One fixture for a whole test file: opened before its first test, with a bearer header per user
+   * in `t`, and stopped after its last. Call at the top level of the file.
+   */
+  static sharedByFile(): { f: RestFixture; t: Bearers } {
+    const f = new RestFixture();
+    const t = {} as Bearers; // filled in before the first test
+    beforeAll(async () => {
+      await f.#open({});
+      Object.assign(t, await f.bearers());
+    });
+    afterAll(() => f.stop());
+    return { f, t };
+  }
+
+  async #open(opts: FixtureOptions): Promise<void> {
+    const { clock, logger } = this;
+    this.dir = mkdtempSync(join(tmpdir(), 'modelwatch-rest-'));
+    this.state = await openState(`sqlite:${join(this.dir, 'state.db')}`, { clock });
+    await this.state.apply([
       { op: 'update', entity: { kind: 'model', modelUUID: M1, id: M1, data: { name: 'one', owner: 'admin' } } },
       { op: 'update', entity: { kind: 'model', modelUUID: M2, id: M2, data: { name: 'two', owner: 'admin' } } },
     ]);
     // Tombstones retained for resume, as the controller configures it (the multiwatcher's default is 0).
-    f.multiwatcher = new MultiwatcherWorker({ clock, logger, backing: f.state.allWatcherBacking(), retainRevisions: 10_000 });
-    f.auth = createAuthService({ clock: new SystemClock(), logger, users: f.users, limits: { failureDelayMinMs: 0, failureDelayMaxMs: 0 } });
-    await f.auth.admin.addUser({ name: 'admin', password: PASSWORDS.admin, controllerAccess: 'superuser' });
-    for (const name of ['bob', 'reader', 'carol'] as const) await f.auth.admin.addUser({ name, password: PASSWORDS[name] });
-    await f.auth.admin.grant('bob', M1, 'write');
-    await f.auth.admin.grant('bob', M2, 'read');
-    await f.auth.admin.grant('reader', M1, 'read');
-    f.services = {
+    this.multiwatcher = new MultiwatcherWorker({ clock, logger, backing: this.state.allWatcherBacking(), retainRevisions: 10_000 });
+    this.auth = createAuthService({ clock: new SystemClock(), logger, users: this.users, limits: { failureDelayMinMs: 0, failureDelayMaxMs: 0 } });
+    await this.auth.admin.addUser({ name: 'admin', password: PASSWORDS.admin, controllerAccess: 'superuser' });
+    for (const name of ['bob', 'reader', 'carol'] as const) await this.auth.admin.addUser({ name, password: PASSWORDS[name] });
+    await this.auth.admin.grant('bob', M1, 'write');
+    await this.auth.admin.grant('bob', M2, 'read');
+    await this.auth.admin.grant('reader', M1, 'read');
+    this.services = {
       clock, logger, controllerUUID: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc', serverVersion: '3.6.0',
-      state: opts.wrapState ? opts.wrapState(f.state) : f.state,
-      multiwatcher: f.multiwatcher, presence: NO_PRESENCE, auth: f.auth,
-      limits: { ...DEFAULT_API_LIMITS, ...opts.limits }, registry: f.registry,
+      state: opts.wrapState ? opts.wrapState(this.state) : this.state,
+      multiwatcher: this.multiwatcher, presence: NO_PRESENCE, auth: this.auth,
+      limits: { ...DEFAULT_API_LIMITS, ...opts.limits }, registry: this.registry,
     };
-    const handler = createRestHandler({ services: f.services, admin: f.auth.admin }, opts.sseHeartbeatMs === undefined ? {} : { sseHeartbeatMs: opts.sseHeartbeatMs });
-    f.#server = createServer((req, res) => {
+    const handler = createRestHandler({ services: this.services, admin: this.auth.admin }, opts.sseHeartbeatMs === undefined ? {} : { sseHeartbeatMs: opts.sseHeartbeatMs });
+    this.#server = createServer((req, res) => {
       handler(req, res).then(
         (handled) => {
           if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('fallthrough');
@@ -98,9 +128,8 @@ export class RestFixture {
         (err: unknown) => res.destroy(err as Error),
       );
     });
-    await new Promise<void>((resolve) => f.#server.listen(0, '127.0.0.1', resolve));
-    f.port = (f.#server.address() as AddressInfo).port;
-    return f;
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as AddressInfo).port;
   }
 
   /** One request; `auth` is an Authorization header value or a user name (Basic with its password). */
