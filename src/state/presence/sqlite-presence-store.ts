@@ -4,6 +4,7 @@
 // controller per SQLite file).
 import type { Database, Statement } from 'better-sqlite3';
 import { LocalDoorbell } from '../../presence/index.js';
+import { padded, paddedSize } from '../sqlite/in-list.js';
 import { runSync } from '../sqlite/run-sync.js';
 import type { Being, PingDoc, PingMasks, PingRow, PresenceStore, RingListener } from '../../presence/index.js';
 
@@ -182,18 +183,4 @@ export class SqlitePresenceStore implements PresenceStore {
     }
     return stmt;
   }
-}
-
-function paddedSize(n: number): number {
-  let size = 1;
-  while (size < n) size *= 2;
-  return size;
-}
-
-/** The values padded to paddedSize by repeating the last one (harmless in an IN list). */
-function padded(values: readonly number[]): number[] {
-  const out = [...values];
-  const last = values[values.length - 1] ?? 0;
-  while (out.length < paddedSize(values.length)) out.push(last);
-  return out;
 }

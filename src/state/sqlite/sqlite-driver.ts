@@ -12,6 +12,7 @@ import type { StateLimits } from '../limits.js';
 import type { WritePlan } from '../plan.js';
 import { META } from '../schema/migrations.js';
 import { WalCheckpointer } from './checkpointer.js';
+import { padded } from './in-list.js';
 import { migrateSqlite } from './migrate.js';
 import type { UserStore } from '../users/index.js';
 import { SqliteUserStore } from '../users/index.js';
@@ -39,6 +40,11 @@ export class SqliteDriver implements StateDriver {
     'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
     Statement
   >;
+  /**
+   * listPage statements by SQL text, one per shape: with or without after, and no kinds or a kinds
+   * list padded to a power of two up to 1,024 (MAX_PAGE_KINDS is 1,000): at most 24.
+   */
+  readonly #pageStatements = new Map<string, Statement>();
   /** Background WAL checkpoints; undefined for ':memory:' (no WAL). */
   readonly #checkpointer: WalCheckpointer | undefined;
   #closed = false;
@@ -162,9 +168,14 @@ export class SqliteDriver implements StateDriver {
 
   listPage(query: ListPageQuery): Promise<EntityInfo[]> {
     this.#checkOpen();
-    const { text, values } = pageSql(query, () => '?', '');
-    // A statement per shape (number of kinds, with or without after), cached by better-sqlite3's text.
-    const rows = this.#db.prepare(text).raw().all(...values) as EntityRow[];
+    // better-sqlite3 caches no statement: each shape is prepared once, into #pageStatements.
+    const { text, values } = pageSql(query.kinds === undefined ? query : { ...query, kinds: padded(query.kinds) }, () => '?', '');
+    let stmt = this.#pageStatements.get(text);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(text).raw();
+      this.#pageStatements.set(text, stmt);
+    }
+    const rows = stmt.all(...values) as EntityRow[];
     return Promise.resolve(rows.map(toEntity));
   }
 
