@@ -28,7 +28,6 @@ export interface BootstrapResult {
  */
 export async function bootstrapModels(state: State, owner: string, clock: Clock, logger: Logger): Promise<BootstrapResult> {
   const byName = winnerByName(await state.list({ kind: 'model' }));
-  const created: string[] = [];
   let controllerModel = byName(CONTROLLER_MODEL);
   let defaultModel = byName(DEFAULT_MODEL);
   const fresh = controllerModel === undefined;
@@ -40,21 +39,20 @@ export async function bootstrapModels(state: State, owner: string, clock: Clock,
   if (controllerModel === undefined) {
     controllerModel = make(CONTROLLER_MODEL);
     ops.push({ op: 'update', entity: controllerModel });
-    created.push(CONTROLLER_MODEL);
   }
   if (fresh && defaultModel === undefined) {
     defaultModel = make(DEFAULT_MODEL);
     ops.push({ op: 'update', entity: defaultModel });
-    created.push(DEFAULT_MODEL);
   }
-  if (ops.length > 0) {
+  const mine = ops.map((o) => o.entity);
+  let created: string[] = [];
+  if (mine.length > 0) {
     await state.apply(ops);
-    logger.info('bootstrapped models', { created });
+    logger.info('bootstrapped models', { created: mine.map(nameOf) });
     // Another controller may have bootstrapped the same database at the same time: converge on
     // the winners, and take back what we made that lost.
     const winner = winnerByName(await state.list({ kind: 'model' }));
-    const mine = ops.map((o) => o.entity);
-    const lost = mine.filter((m) => winner(String(m.data.name))?.id !== m.id);
+    const lost = mine.filter((m) => winner(nameOf(m))?.id !== m.id);
     if (lost.length > 0) {
       await state.apply(lost.map((m) => ({ op: 'remove' as const, id: { kind: 'model', modelUUID: m.modelUUID, id: m.id } })));
       logger.info('another controller bootstrapped the same database at the same time; removed the duplicate models made here', {
@@ -63,7 +61,7 @@ export async function bootstrapModels(state: State, owner: string, clock: Clock,
     }
     controllerModel = winner(CONTROLLER_MODEL) ?? controllerModel;
     defaultModel = winner(DEFAULT_MODEL) ?? defaultModel;
-    for (const m of lost) created.splice(created.indexOf(String(m.data.name)), 1);
+    created = mine.filter((m) => !lost.includes(m)).map(nameOf);
   }
   return {
     controllerModelUUID: controllerModel.modelUUID,
@@ -79,6 +77,10 @@ function winnerByName(models: EntityInfo[]): (name: string) => EntityInfo | unde
     models
       .filter((m) => m.data.name === name)
       .sort((a, b) => createdAt(a).localeCompare(createdAt(b)) || a.id.localeCompare(b.id))[0];
+}
+
+function nameOf(m: EntityInfo): string {
+  return String(m.data.name);
 }
 
 function createdAt(m: EntityInfo): string {
