@@ -293,6 +293,23 @@ describe('reconnecting with a token', () => {
     }
   });
 
+  it('refuses limits that would turn a back-off or the stable-connection guard into no wait', async () => {
+    const dial = new FakeController().dial;
+    const refused: Array<[unknown, string]> = [
+      [{ stableAfterMs: -1 }, 'limits.stableAfterMs -1 not valid: must be a number of ms above 0'],
+      [{ initialDelayMs: Number.NaN }, 'limits.initialDelayMs NaN not valid: must be a number of ms above 0'],
+      [{ maxDelayMs: 0 }, 'limits.maxDelayMs 0 not valid: must be a number of ms above 0'],
+      [{ dialTimeoutMs: '5s' }, 'limits.dialTimeoutMs 5s not valid: must be a number of ms above 0'],
+      [{ factor: 0.5 }, 'limits.factor 0.5 not valid: must be a number of at least 1'],
+      [7, 'limits not valid: must be an object'],
+    ];
+    for (const [limits, message] of refused) {
+      await expect(connect('http://ctl.test:17070', { user: 'admin', password: 'pw', limits: limits as never, dial })).rejects.toThrow(
+        expect.objectContaining({ code: 'NotValid', message }),
+      );
+    }
+  });
+
   it('refuses a reconnectWithToken that is not a boolean', async () => {
     await expect(connect('http://ctl.test:17070', { user: 'admin', password: 'pw', reconnectWithToken: 'yes' as never, dial: new FakeController().dial }))
       .rejects.toThrow('reconnectWithToken not valid: must be a boolean');

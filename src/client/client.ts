@@ -13,7 +13,7 @@ import type { Endpoint } from './endpoint.js';
 import { EntitiesFacade } from './entities.js';
 import type { EntityPage, ListOptions } from './entities.js';
 import type { ClientLimits } from './limits.js';
-import { DEFAULT_CLIENT_LIMITS } from './limits.js';
+import { resolveClientLimits } from './limits.js';
 import { PresenceWatchDriver } from './presence-watch.js';
 import type { PresenceChange } from './presence-watch.js';
 import { ResumableWatcher } from './resumable-watcher.js';
@@ -99,7 +99,7 @@ export class Client implements AsyncDisposable {
   #rest: RestClient | undefined;
   #closed = false;
 
-  /** Prefer connect(). @throws NotValidError for a bad URL or credentials. */
+  /** Prefer connect(). @throws NotValidError for a bad URL, credentials, flag or limit. */
   constructor(url: string, options: ConnectOptions) {
     this.#endpoint = parseEndpoint(url);
     this.#credentials = validateCredentials(options);
@@ -111,7 +111,7 @@ export class Client implements AsyncDisposable {
     this.#clock = options.clock ?? new SystemClock();
     this.#random = options.random ?? systemRandom;
     this.#logger = options.logger ?? nullLogger;
-    this.#limits = { ...DEFAULT_CLIENT_LIMITS, ...options.limits };
+    this.#limits = resolveClientLimits(options.limits);
     this.#kinds = { extraKinds: options.extraKinds ?? {}, openKinds: options.openKinds ?? true, skippedKinds: new Set(), logger: this.#logger };
   }
 

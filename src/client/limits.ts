@@ -1,4 +1,5 @@
 // The client's tunables and their reasons. Tests pass smaller values.
+import { NotValidError } from '../core/index.js';
 import type { BackoffLimits } from './backoff.js';
 
 /** Client limits (all ms). */
@@ -26,3 +27,23 @@ export const DEFAULT_CLIENT_LIMITS: Readonly<ClientLimits> = Object.freeze({
   // often than the slowest back-off would redial a controller that is down.
   stableAfterMs: 10_000,
 });
+
+/**
+ * The defaults overridden by `limits` (ConnectOptions.limits), each checked: a finite number of ms
+ * above 0, and a factor of at least 1. A NaN or negative delay would fire its timer at once and
+ * turn the back-off, or the stableAfterMs guard against a hot redial loop, into no wait at all.
+ * @throws NotValidError naming the field, e.g. "limits.stableAfterMs -1 not valid: must be a number of ms above 0".
+ */
+export function resolveClientLimits(limits: unknown): ClientLimits {
+  if (limits === undefined) return { ...DEFAULT_CLIENT_LIMITS };
+  if (limits === null || typeof limits !== 'object') throw new NotValidError('limits not valid: must be an object');
+  const merged: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...(limits as Partial<ClientLimits>) };
+  for (const key of Object.keys(DEFAULT_CLIENT_LIMITS) as Array<keyof ClientLimits>) {
+    const v: unknown = merged[key];
+    const isFactor = key === 'factor';
+    if (typeof v !== 'number' || !Number.isFinite(v) || (isFactor ? v < 1 : v <= 0)) {
+      throw new NotValidError(`limits.${key} ${String(v)} not valid: must be ${isFactor ? 'a number of at least 1' : 'a number of ms above 0'}`);
+    }
+  }
+  return merged;
+}
