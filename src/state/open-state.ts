@@ -87,8 +87,9 @@ function resolveLimits(opts: OpenStateInternalOptions): StateLimits {
   if (!Number.isSafeInteger(limits.retentionRevisions)) {
     throw new ModelwatchError('NotValid', `retention.revisions ${limits.retentionRevisions} not valid: must be an integer`);
   }
-  if (limits.changesBatchRows < 1 || limits.pgPoolSize < 1) {
-    throw new ModelwatchError('NotValid', 'limits.changesBatchRows and limits.pgPoolSize not valid: must be at least 1');
+  // Counts that take at least one: a batch of 0 plans would take nothing from the write queue, forever.
+  for (const key of ['changesBatchRows', 'pgPoolSize', 'pgBatchPlans'] as const) {
+    if (limits[key] < 1) throw new ModelwatchError('NotValid', `limits.${key} not valid: must be at least 1, not ${limits[key]}`);
   }
   return limits;
 }

@@ -182,6 +182,8 @@ it('openState refuses a bad URL, clock, logger or limit with NotValid naming it 
     ['sqlite::memory:', { logger: { ...logger, debug: undefined } }, 'logger not valid'],
     ['sqlite::memory:', { retention: { ms: -1 } }, 'retention.ms -1 not valid'],
     ['sqlite::memory:', { limits: { pgPoolSize: 0 } }, 'limits.pgPoolSize not valid'],
+    // A group commit of 0 plans would never take a write from the queue.
+    ['sqlite::memory:', { limits: { pgBatchPlans: 0 } }, 'limits.pgBatchPlans not valid'],
     // A cut-off (now − retention) a PostgreSQL bigint cannot hold would fail every compaction round.
     ['sqlite::memory:', { retention: { ms: 1e20 } }, 'retention.ms 100000000000000000000 not valid: at most'],
     // Timer delays above 2^31 − 1 ms fire at once in Node.js.
