@@ -1,11 +1,13 @@
 // The server's own JSON answers (/healthz, unknown paths) are written as the REST routes' are: one
-// sendJson, so they carry the same headers.
+// sendJson, so they carry the same headers. A bad config is refused at start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotValidError } from '../../core/index.js';
 import { serveRpcConnection } from '../rpc/index.js';
 import { Harness } from '../rpc/testdata/harness.js';
 import { ApiServer } from './api-server.js';
+import type { ApiServerConfig } from './api-server.js';
 
-describe('ApiServer JSON answers', () => {
+describe('ApiServer JSON answers and config', () => {
   let h: Harness;
   let server: ApiServer;
   beforeAll(async () => {
@@ -28,5 +30,11 @@ describe('ApiServer JSON answers', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get('cache-control')).toBe('no-store');
     expect(await missing.json()).toEqual({ error: 'no route for GET /nope', code: 'NotFound' });
+  });
+
+  it('refuses an onModelRemoved that is not a function at start, not at the first removal', async () => {
+    const config = { services: h.services, host: '127.0.0.1', port: 0, rpc: serveRpcConnection, onModelRemoved: 'forget' } as unknown as ApiServerConfig;
+    await expect(ApiServer.start(config)).rejects.toThrow(NotValidError);
+    await expect(ApiServer.start(config)).rejects.toThrow('onModelRemoved not valid: must be a function');
   });
 });

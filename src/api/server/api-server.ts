@@ -94,6 +94,9 @@ export class ApiServer implements Worker {
   static async start(config: ApiServerConfig): Promise<ApiServer> {
     if ((config as Partial<ApiServerConfig>).services === undefined) throw new NotValidError('missing Services not valid');
     if (typeof config.rpc !== 'function') throw new NotValidError('missing RpcConnector not valid');
+    if (config.onModelRemoved !== undefined && typeof config.onModelRemoved !== 'function') {
+      throw new NotValidError('onModelRemoved not valid: must be a function');
+    }
     if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new NotValidError(`port ${config.port} not valid`);
     const s = new ApiServer(config);
     await new Promise<void>((resolve, reject) => {
