@@ -1,6 +1,7 @@
 // JSON in and out of HTTP for the REST routes: bounded body reading, JSON responses (sendJson, which
-// the API server's own answers use too), and the mapping of ModelwatchError codes to HTTP statuses. Error bodies carry only a short message and the code:
-// never a stack, SQL or a file path (spec/protocol.md §9).
+// the API server's own answers use too), and the mapping of ModelwatchError codes to HTTP statuses.
+// Error bodies carry only a short message and the code: never a stack, SQL or a file path
+// (spec/protocol.md §9).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode, Logger } from '../../core/index.js';
 import { ModelwatchError, errorMessage } from '../../core/index.js';

@@ -16,7 +16,6 @@ export interface RestMetrics {
 
 const cache = new WeakMap<Registry, RestMetrics>();
 
-
 /** The registry's REST metrics, created on first use. */
 export function restMetricsFor(registry: Registry): RestMetrics {
   let m = cache.get(registry);
