@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_FIXTURE, STATUS_FIXTURE_BODY } from './output/testdata/status-fixture.js';
-import { MAIN, REPO, freePort, runModelwatch, serverPiecesReady, spawnModelwatch, startController, waitFor } from './testdata/controller-process.js';
-import type { ControllerProcess } from './testdata/controller-process.js';
+import { freePort } from '../testing/index.js';
+import type { ControllerProcess } from '../testing/index.js';
+import { MAIN, REPO, runModelwatch, serverPiecesReady, spawnModelwatch, startController, waitFor } from './testdata/controller-process.js';
 
 const PASSWORD = 'cli-e2e-s3cret';
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../client/index.js';
 import type { Client, DeltaBatch } from '../client/index.js';
-import { freePort, serverPiecesReady, startController } from './testdata/controller-process.js';
-import type { ControllerProcess } from './testdata/controller-process.js';
+import { freePort } from '../testing/index.js';
+import type { ControllerProcess } from '../testing/index.js';
+import { serverPiecesReady, startController } from './testdata/controller-process.js';
 
 const ADMIN = { user: 'admin', password: 'e2e-s3cret' };
 const FAST = { initialDelayMs: 50, maxDelayMs: 500 };

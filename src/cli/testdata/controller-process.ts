@@ -21,9 +21,6 @@ export function serverPiecesReady(): boolean {
   return existsSync(stateTs) && /\busers\s*\(/.test(readFileSync(stateTs, 'utf8'));
 }
 
-export { freePort } from '../../testing/index.js';
-export type { ControllerProcess } from '../../testing/index.js';
-
 /** Starts `modelwatch serve` on `port` with a SQLite file and waits for /healthz. */
 export function startController(dbPath: string, port: number, adminPassword: string): Promise<ControllerProcess> {
   return startControllerProcess({ db: `sqlite:${dbPath}`, port, adminPassword, readyTimeoutMs: 45_000 });
