@@ -22,6 +22,7 @@ export {
 } from './validate.js';
 export type { Worker, Reporter } from './worker.js';
 export { isReporter } from './worker.js';
+export { registeredMetric, isRegistry } from './registered-metric.js';
 export type { Deferred } from './deferred.js';
 export { deferred } from './deferred.js';
 export type { BackingStore, BackingChange, AllWatcherBacking } from './backing.js';

@@ -2,6 +2,7 @@
 // senders by state (read at scrape time over every running sender registered on the registry).
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { registeredMetric } from '../core/index.js';
 import type { HookKind } from './hook.js';
 
 /** What a sender tells its metrics. */
@@ -18,28 +19,24 @@ const STATES: readonly SenderState[] = ['waiting', 'delivering'];
 /** Per registry: the running senders' state readers. */
 const senders = new WeakMap<Registry, Set<() => SenderState>>();
 
-function metric<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
-
 /** Registers one sender on `registry`; `state` is read at every scrape. */
 export function hookMetricsFor(registry: Registry, state: () => SenderState): HookMetrics {
   let set = senders.get(registry);
   if (set === undefined) senders.set(registry, (set = new Set()));
   set.add(state);
   const all = set;
-  const delivered = metric(registry, 'modelwatch_relation_hooks_delivered_total', () => new Counter({
+  const delivered = registeredMetric(registry, 'modelwatch_relation_hooks_delivered_total', () => new Counter({
     name: 'modelwatch_relation_hooks_delivered_total',
     help: 'Relation hooks delivered (out resolved, hook popped), by kind',
     labelNames: ['kind'] as const,
     registers: [registry],
   }));
-  const deaths = metric(registry, 'modelwatch_relation_hook_sender_deaths_total', () => new Counter({
+  const deaths = registeredMetric(registry, 'modelwatch_relation_hook_sender_deaths_total', () => new Counter({
     name: 'modelwatch_relation_hook_sender_deaths_total',
     help: 'Hook senders that died (a failed hook or a broken change stream)',
     registers: [registry],
   }));
-  metric(registry, 'modelwatch_relation_hook_senders', () => new Gauge({
+  registeredMetric(registry, 'modelwatch_relation_hook_senders', () => new Gauge({
     name: 'modelwatch_relation_hook_senders',
     help: 'Running hook senders by state: waiting for a hook, or delivering one (out pending)',
     labelNames: ['state'] as const,

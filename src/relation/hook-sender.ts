@@ -1,6 +1,6 @@
 // Push-style delivery of a source's hooks (spec §6.2): one hook in flight, popped only once `out`
 // resolved; dies on a broken change stream or a failed hook; stop() never waits for `out`.
-import { NotValidError, asError } from '../core/index.js';
+import { NotValidError, asError, isRegistry } from '../core/index.js';
 import type { Reporter, Worker } from '../core/index.js';
 import { ChangeFeed, Wake } from './change-feed.js';
 import type { HookInfo } from './hook.js';
@@ -126,9 +126,6 @@ export function newHookSender(out: (hook: HookInfo) => Promise<void>, source: Ho
   if (typeof (source as Partial<HookSource> | undefined)?.changes !== 'function') throw new NotValidError('missing HookSource not valid');
   const o: unknown = opts;
   if (o === null || typeof o !== 'object') throw new NotValidError('options not valid: must be an object');
-  const registry: unknown = opts.registry;
-  if (registry !== undefined && (registry === null || typeof (registry as { getSingleMetric?: unknown }).getSingleMetric !== 'function')) {
-    throw new NotValidError('registry not valid: must be a prom-client Registry');
-  }
+  if (opts.registry !== undefined && !isRegistry(opts.registry)) throw new NotValidError('registry not valid: must be a prom-client Registry');
   return new Sender(out, source, opts.registry);
 }

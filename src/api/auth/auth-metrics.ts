@@ -3,7 +3,7 @@
 // counter is shared, and each gauge sums over every service registered on it.
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { registeredMetric } from '../registered-metric.js';
+import { registeredMetric } from '../../core/index.js';
 
 /** What the gauges read from one auth service at scrape time. */
 export interface AuthGauges {

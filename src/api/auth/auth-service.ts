@@ -1,7 +1,7 @@
 // The controller's AuthService (api/services.ts): password logins for users and agents, rate limited
 // and delayed on failure (spec/protocol.md §9), model access lookups, and REST bearer tokens.
 import type { Clock, Logger, Random } from '../../core/index.js';
-import { ModelwatchError, NotValidError, sleep, systemRandom } from '../../core/index.js';
+import { ModelwatchError, NotValidError, isRegistry, sleep, systemRandom } from '../../core/index.js';
 import type { AuthService, Identity, LoginAttempt, ModelAccess } from '../services.js';
 import type { AuthLimits } from './auth-limits.js';
 import { DEFAULT_AUTH_LIMITS, MAX_TOKEN_CACHE_MS } from './auth-limits.js';
@@ -75,7 +75,7 @@ class ControllerAuth implements AuthService {
     if (!hasMethods(c.logger, ['debug', 'info', 'warn', 'error'])) throw new NotValidError('missing Logger not valid');
     if (!hasMethods(c.users, ['getUser', 'getModelAccess', 'getAgentCredential', 'putToken', 'getToken'])) throw new NotValidError('missing UserStore not valid');
     if (c.random !== undefined && typeof c.random !== 'function') throw new NotValidError('random not valid: must be a function');
-    if (c.registry !== undefined && !hasMethods(c.registry, ['getSingleMetric', 'registerMetric'])) throw new NotValidError('registry not valid: must be a prom-client Registry');
+    if (c.registry !== undefined && !isRegistry(c.registry)) throw new NotValidError('registry not valid: must be a prom-client Registry');
     this.#clock = c.clock as Clock;
     this.#logger = c.logger as Logger;
     this.#users = c.users as UserStore;

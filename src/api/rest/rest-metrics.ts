@@ -2,7 +2,7 @@
 // shared by every handler built on it. The route label is the route's pattern (a bounded set).
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { registeredMetric } from '../registered-metric.js';
+import { registeredMetric } from '../../core/index.js';
 
 /** The metric objects one registry holds. */
 export interface RestMetrics {

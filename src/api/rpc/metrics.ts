@@ -4,7 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
 import type { CounterCell, HistogramCell } from './hot-metrics.js';
-import { registeredMetric } from '../registered-metric.js';
+import { registeredMetric } from '../../core/index.js';
 
 /** The metric objects one registry holds. */
 export interface RpcMetrics {
