@@ -184,6 +184,17 @@ describe('hook sender metrics', () => {
     expect(await sample(registry, 'modelwatch_relation_hooks_delivered_total{kind="relation-changed"}')).toBeUndefined();
   });
 
+  it('a clean stop whose source then fails to stop is not counted as a death', async () => {
+    const registry = new Registry();
+    const { watcher, source } = live();
+    const sender = newHookSender(() => Promise.resolve(), source, { registry });
+    watcher.failStopWith(new Error('stop failed'));
+    await expect(sender.stop()).rejects.toThrow('stop failed');
+    expect(sender.report().state).toBe('stopped');
+    expect(await sample(registry, 'modelwatch_relation_hook_sender_deaths_total')).toBe(0);
+    expect(await sample(registry, 'modelwatch_relation_hook_senders{state="waiting"}')).toBe(0);
+  });
+
   it('refuses options that are not an object or a registry that is not one', () => {
     const { source } = live();
     expect(() => newHookSender(() => Promise.resolve(), source, null as never)).toThrow('options not valid');

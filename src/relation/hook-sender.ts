@@ -49,8 +49,9 @@ class Sender implements HookSenderWorker {
     this.#feed = new ChangeFeed(source.changes(), this.#wake);
     const metrics = registry === undefined ? undefined : hookMetricsFor(registry, () => (this.#inFlight === undefined ? 'waiting' : 'delivering'));
     this.#metrics = metrics;
-    void this.#end.run(() => this.#loop(), () => { this.#inFlight = undefined; }, this.#feed, source);
-    if (metrics !== undefined) void this.#end.wait().then(() => metrics.ended(false), () => metrics.ended(true));
+    const running = this.#end.run(() => this.#loop(), () => { this.#inFlight = undefined; }, this.#feed, source);
+    // A death is the loop's (a failed hook, a broken stream), not a source that failed to stop after a clean stop.
+    if (metrics !== undefined) void running.then(() => metrics.ended(this.#end.died));
   }
 
   async #loop(): Promise<void> {
