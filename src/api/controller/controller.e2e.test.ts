@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { connectAndLogin } from '@canonical/jujulib';
 import AllWatcher from '@canonical/jujulib/dist/api/facades/all-watcher/index.js';
 import Client from '@canonical/jujulib/dist/api/facades/client/index.js';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createTestDatabase, describePostgres, startControllerProcess } from '../../testing/index.js';
@@ -183,7 +184,7 @@ describePostgres('two controllers on one PostgreSQL database', () => {
     await db.drop();
   });
 
-  it('a model removed over RPC on A loses its agents\' tokens and its grants on A and on B (not only through DELETE /v1/models)', async () => {
+  it('a model removed over RPC on A loses its agents\' tokens, its grants and its presence rows on A and on B (not only through DELETE /v1/models)', async () => {
     const uuid = String((await rest(a.url, 'POST', '/v1/models', { name: 'doomed' })).json.uuid);
     expect((await rest(a.url, 'PUT', `/v1/models/${uuid}/agents/machine-0/password`, { password: 'agent-pw' })).status).toBe(200);
     const agentBasic = `Basic ${Buffer.from('machine-0:agent-pw').toString('base64')}`;
@@ -191,6 +192,23 @@ describePostgres('two controllers on one PostgreSQL database', () => {
     expect(login.status).toBe(200);
     const bearer = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
     expect((await fetch(`${b.url}/v1/models/${uuid}/entities`, { headers: bearer })).status).toBe(200);
+    // A connected agent pings: its model gets presence rows (written by B's batcher).
+    const agent = await RawRpc.open(`${b.url.replace('http', 'ws')}/model/${uuid}/api`);
+    await agent.call('Admin', 3, 'Login', { 'auth-tag': 'machine-0', credentials: 'agent-pw' });
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    const presenceRows = async (): Promise<number> =>
+      Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM presence_seqs WHERE model_uuid = $1', [uuid])).rows[0]?.n ?? 0);
+    const until = async (ok: (n: number) => boolean): Promise<number> => {
+      const deadline = Date.now() + 15_000;
+      let n = await presenceRows();
+      while (!ok(n) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        n = await presenceRows();
+      }
+      return n;
+    };
+    expect(await until((n) => n > 0)).toBeGreaterThan(0);
 
     const rpc = await RawRpc.open(`${a.url.replace('http', 'ws')}/model/${uuid}/api`);
     await rpc.login();
@@ -206,6 +224,12 @@ describePostgres('two controllers on one PostgreSQL database', () => {
       }
       expect(status).toBe(401);
       expect((await fetch(`${base}/v1/login?model=${uuid}`, { method: 'POST', headers: { authorization: agentBasic } })).status).toBe(401);
+    }
+    try {
+      expect(await until((n) => n === 0)).toBe(0);
+    } finally {
+      agent.close();
+      await sql.end();
     }
   });
 

@@ -10,7 +10,7 @@ import { Engine } from '../../dependency/index.js';
 import type { Manifold } from '../../dependency/index.js';
 import { MAX_REVISION_CHECKPOINTS, multiwatcherManifold } from '../../multiwatcher/index.js';
 import type { MultiwatcherWorker } from '../../multiwatcher/index.js';
-import { presenceStoreOf } from '../../presence/index.js';
+import { presenceStoreOf, removePresenceForModel } from '../../presence/index.js';
 import { stateManifold } from '../../state/index.js';
 import type { State } from '../../state/index.js';
 import { runWorker } from '../../worker/index.js';
@@ -157,9 +157,12 @@ export function controllerManifolds(config: ControllerConfig): Record<string, Ma
           services, host: config.host, port: config.port,
           rpc: serveRpcConnection,
           rest: createRestHandler({ services, admin: auth.admin }),
-          // Grants, agent credentials and tokens of a model removed by any path (idempotent: every
-          // controller on the database does it).
-          onModelRemoved: (uuid) => auth.admin.forgetModel(uuid),
+          // Grants, agent credentials, tokens and presence rows of a model removed by any path
+          // (idempotent: every controller on the database does it).
+          onModelRemoved: async (uuid) => {
+            await auth.admin.forgetModel(uuid);
+            await removePresenceForModel(services.presence.store, uuid);
+          },
           ...(config.tls === undefined ? {} : { tls: config.tls }),
           ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }),
         });
