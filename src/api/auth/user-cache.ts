@@ -3,8 +3,10 @@
 // each looked up again once a second, each reading the same user row: a thousand models cost a
 // thousand identical queries a second. Records are reused for USER_CACHE_MS of the injected Clock
 // unless the auth service's access epoch moved (any change made through it: at once); a change made
-// by another controller on the same database applies within USER_CACHE_MS, the same bound as the
-// access cache's (api/facades/access-cache.ts). Only found users are kept.
+// by another controller on the same database applies within USER_CACHE_MS here. The access cache
+// (api/facades/access-cache.ts) sits on top of it, so a superuser demotion or a user removal made
+// elsewhere reaches a call within ACCESS_CACHE_MS + USER_CACHE_MS (2 s); grants are read fresh
+// (within ACCESS_CACHE_MS). Only found users are kept.
 import type { Clock } from '../../core/index.js';
 import type { UserRecord } from '../../state/index.js';
 

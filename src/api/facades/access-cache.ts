@@ -5,7 +5,9 @@
 // query the users store for every batch: 10,000 clients at 1,000 commits/s is ~10,000 queries/s, and
 // a per-connection cache would miss (each client gets about one batch a second). Only granted access
 // is kept, so a grant applies at once, and so does a revocation made through this controller's auth
-// service; one made elsewhere (another controller on the same PostgreSQL) within ACCESS_CACHE_MS.
+// service; one made elsewhere (another controller on the same PostgreSQL) within ACCESS_CACHE_MS
+// for a grant, and within ACCESS_CACHE_MS + USER_CACHE_MS for a superuser demotion or a user removal
+// (the auth service reuses user rows too: api/auth/user-cache.ts).
 import type { AuthService, ControllerServices, Identity, ModelAccess } from '../services.js';
 
 /** How long a granted model-access answer is reused, ms of the injected Clock. */
