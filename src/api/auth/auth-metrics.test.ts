@@ -46,6 +46,12 @@ describe('auth metrics', () => {
     expect(await a.resolveToken(token)).toMatchObject({ name: 'root' });
     expect(await sample(registry, 'modelwatch_api_auth_cached_tokens')).toBe(1);
     expect(await sample(registry, 'modelwatch_api_auth_tracked_login_keys')).toBeGreaterThanOrEqual(1);
+
+    // A closed service (its controller's auth stopped) leaves the sums; the counter keeps its count.
+    b.close();
+    b.close();
+    expect(await sample(registry, 'modelwatch_api_auth_cached_users')).toBe(1);
+    expect(await sample(registry, 'modelwatch_api_auth_logins_total{outcome="ok"}')).toBe(2);
   });
 
   it('refuses a registry that is not one', () => {

@@ -30,9 +30,9 @@ const readers = new WeakMap<Registry, Set<() => AuthGauges>>();
 
 /**
  * Registers one auth service's gauges on `registry` (the gauges are created once per registry) and
- * returns the shared login counter. `read` is called at every scrape.
+ * returns the shared login counter and the way out of the gauges. `read` is called at every scrape.
  */
-export function authMetricsFor(registry: Registry, read: () => AuthGauges): { logins: Counter<'outcome'> } {
+export function authMetricsFor(registry: Registry, read: () => AuthGauges): { logins: Counter<'outcome'>; unregister: () => void } {
   let set = readers.get(registry);
   if (set === undefined) readers.set(registry, (set = new Set()));
   set.add(read);
@@ -53,5 +53,6 @@ export function authMetricsFor(registry: Registry, read: () => AuthGauges): { lo
     labelNames: ['outcome'] as const,
     registers: [registry],
   }));
-  return { logins };
+  // A service that is gone (its controller's auth stopped) must leave the gauges' sums.
+  return { logins, unregister: () => void all.delete(read) };
 }

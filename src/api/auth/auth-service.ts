@@ -31,7 +31,11 @@ export interface AuthServiceConfig {
 }
 
 /** An AuthService plus the user management that shares its store and tokens. */
-export type ControllerAuthService = AuthService & { readonly admin: UserAdmin };
+export type ControllerAuthService = AuthService & {
+  readonly admin: UserAdmin;
+  /** The service is done (its controller's auth stopped): it leaves the registry's gauges. Idempotent. */
+  close(): void;
+};
 
 /** Exact texts (spec/protocol.md §2.4). */
 export const INVALID_CREDENTIALS = 'invalid entity name or password';
@@ -67,6 +71,7 @@ class ControllerAuth implements AuthService {
   #accessEpoch = 0;
   readonly #userRecords: UserRecordCache;
   readonly #logins: { inc(labels: { outcome: LoginOutcome }): void } | undefined;
+  readonly #unregisterMetrics: () => void;
 
   constructor(config: AuthServiceConfig) {
     const raw = config as unknown; // JavaScript callers may pass anything, null included
@@ -92,13 +97,15 @@ class ControllerAuth implements AuthService {
       this.#accessEpoch++;
     });
     this.#userRecords = new UserRecordCache(this.#clock, () => this.#accessEpoch, (name) => this.#users.getUser(name));
-    this.#logins = c.registry === undefined ? undefined : authMetricsFor(c.registry, () => ({
+    const metrics = c.registry === undefined ? undefined : authMetricsFor(c.registry, () => ({
       verificationsRunning: this.#gate.running,
       verificationsQueued: this.#gate.queued,
       trackedLoginKeys: this.#limiter.size(),
       cachedTokens: this.#tokens.cached,
       cachedUsers: this.#userRecords.size,
-    })).logins;
+    }));
+    this.#logins = metrics?.logins;
+    this.#unregisterMetrics = metrics?.unregister ?? (() => undefined);
   }
 
   async login(attempt: LoginAttempt): Promise<Identity> {
@@ -162,6 +169,10 @@ class ControllerAuth implements AuthService {
 
   resolveToken(token: string): Promise<Identity | undefined> {
     return typeof token === 'string' && token !== '' ? this.#tokens.resolve(token) : Promise.resolve(undefined);
+  }
+
+  close(): void {
+    this.#unregisterMetrics();
   }
 
   accessEpoch(): number {

@@ -131,10 +131,10 @@ export function controllerManifolds(config: ControllerConfig): Record<string, Ma
         if (admin !== undefined) config.onAdminCreated?.(admin.name, admin.password);
         const bootstrap = await bootstrapModels(state, 'admin', clock, logger);
         const output: AuthOutput = { auth, bootstrap };
-        const w = runWorker((signal) => new Promise((resolve) => {
+        const w = runWorker((signal) => new Promise<void>((resolve) => {
           if (signal.aborted) resolve();
           else signal.addEventListener('abort', () => resolve(), { once: true });
-        }));
+        }).finally(() => auth.close()));
         return Object.assign(w, { output });
       },
       output: (w) => (w as Worker & { output: AuthOutput }).output,
