@@ -23,6 +23,8 @@ export {
 export type { Worker, Reporter } from './worker.js';
 export { isReporter } from './worker.js';
 export { registeredMetric, isRegistry } from './registered-metric.js';
+export type { ShortLivedCacheOptions } from './short-lived-cache.js';
+export { ShortLivedCache } from './short-lived-cache.js';
 export type { Deferred } from './deferred.js';
 export { deferred } from './deferred.js';
 export type { BackingStore, BackingChange, AllWatcherBacking } from './backing.js';

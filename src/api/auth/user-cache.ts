@@ -7,6 +7,7 @@
 // (api/facades/access-cache.ts) sits on top of it, so a superuser demotion or a user removal made
 // elsewhere reaches a call within ACCESS_CACHE_MS + USER_CACHE_MS (2 s); grants are read fresh
 // (within ACCESS_CACHE_MS). Only found users are kept.
+import { ShortLivedCache } from '../../core/index.js';
 import type { Clock } from '../../core/index.js';
 import type { UserRecord } from '../../state/index.js';
 
@@ -15,55 +16,26 @@ export const USER_CACHE_MS = 1000;
 /** Records kept at most; the oldest go first (they are also the first to expire). */
 export const MAX_CACHED_USERS = 10_000;
 
-interface Cached {
-  readonly at: number;
-  readonly epoch: number;
-  readonly record: Promise<UserRecord | undefined>;
-}
-
 /** See the file comment. */
 export class UserRecordCache {
-  readonly #clock: Clock;
   readonly #epoch: () => number;
   readonly #read: (name: string) => Promise<UserRecord | undefined>;
-  /** name → lookup, in lookup-time order. */
-  readonly #cached = new Map<string, Cached>();
+  /** A missing user or a failed read is not kept: the next check asks again. */
+  readonly #cache: ShortLivedCache<UserRecord | undefined>;
 
   constructor(clock: Clock, epoch: () => number, read: (name: string) => Promise<UserRecord | undefined>) {
-    this.#clock = clock;
     this.#epoch = epoch;
     this.#read = read;
+    this.#cache = new ShortLivedCache({ clock, ttlMs: USER_CACHE_MS, maxEntries: MAX_CACHED_USERS, keep: (r) => r !== undefined });
   }
 
   /** The user's record: a lookup within USER_CACHE_MS under the same epoch is shared (in flight too). */
-  get(name: string): Promise<UserRecord | undefined> {
-    const now = this.#clock.now();
-    const epoch = this.#epoch();
-    const hit = this.#cached.get(name);
-    if (hit !== undefined && hit.epoch === epoch && now >= hit.at && now - hit.at < USER_CACHE_MS) return hit.record;
-    if (hit !== undefined) this.#cached.delete(name); // re-inserted below, keeping the map in time order
-    this.#prune(now);
-    const entry: Cached = { at: now, epoch, record: this.#read(name) };
-    this.#cached.set(name, entry);
-    const forget = (): void => {
-      if (this.#cached.get(name) === entry) this.#cached.delete(name);
-    };
-    // A missing user or a failed read is not reused: the next check asks again.
-    entry.record.then((r) => {
-      if (r === undefined) forget();
-    }, forget);
-    return entry.record;
+  get(name: string): UserRecord | undefined | Promise<UserRecord | undefined> {
+    return this.#cache.get(name, this.#epoch(), () => this.#read(name));
   }
 
   /** Records held (expired ones included until pruned). */
   get size(): number {
-    return this.#cached.size;
-  }
-
-  #prune(now: number): void {
-    for (const [k, v] of this.#cached) {
-      if (this.#cached.size < MAX_CACHED_USERS && now - v.at < USER_CACHE_MS && now >= v.at) break;
-      this.#cached.delete(k);
-    }
+    return this.#cache.size;
   }
 }
