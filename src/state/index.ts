@@ -10,6 +10,9 @@ export type { OpenStateInternalOptions, StateLocation } from './open-state.js';
  */
 export { openState, parseStateUrl } from './open-state.js';
 export type { StateLimits } from './limits.js';
+/** Other processes writing one SQLite file (`serve --workers`): rings cross to them (extension). */
+export type { PeerRing, SqlitePeers } from './peers.js';
+export type { StoredChange } from './driver.js';
 /** Default limits (retention 10 min / 1,000,000 revisions, poll 1 s, NOTIFY coalescing 10 ms, …). */
 export { DEFAULT_LIMITS, MAX_RETENTION_MS, MAX_TIMER_MS } from './limits.js';
 export type { Migration } from './schema/migrations.js';

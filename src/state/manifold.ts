@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { StateLimits } from './limits.js';
 import { openState } from './open-state.js';
 import type { Retention, State } from './state.js';
+import type { SqlitePeers } from './peers.js';
 
 export interface StateManifoldConfig {
   /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
@@ -16,6 +17,8 @@ export interface StateManifoldConfig {
   retention?: Retention;
   registry?: Registry;
   limits?: Partial<StateLimits>;
+  /** Extension: other processes on the same SQLite file (see OpenStateInternalOptions.peers). */
+  peers?: SqlitePeers;
 }
 
 /** The running state: kill() closes it; wait() resolves once it is closed (rejects if closing failed). */
@@ -61,6 +64,7 @@ export function stateManifold(config: StateManifoldConfig): Manifold {
         ...(config.retention === undefined ? {} : { retention: config.retention }),
         ...(config.registry === undefined ? {} : { registry: config.registry }),
         ...(config.limits === undefined ? {} : { limits: config.limits }),
+        ...(config.peers === undefined ? {} : { peers: config.peers }),
       });
       if (ctx.signal.aborted) {
         await state.close();

@@ -9,12 +9,20 @@ import { StateMetrics } from './metrics.js';
 import { PostgresDriver } from './postgres/pg-driver.js';
 import { SqliteDriver } from './sqlite/sqlite-driver.js';
 import { StateStore } from './state-store.js';
+import { isSqlitePeers } from './peers.js';
+import type { SqlitePeers } from './peers.js';
 import type { OpenStateOptions, State } from './state.js';
 
 /** Options of openState plus limits, which tests and benchmarks shrink. */
 export interface OpenStateInternalOptions extends OpenStateOptions {
   /** Extension: overrides of the store's limits (limits.ts); retention overrides these. */
   limits?: Partial<StateLimits>;
+  /**
+   * Extension, SQLite files only: the other processes writing the same file (`serve --workers`), so
+   * their commits and presence rings arrive at once instead of on the next poll. PostgreSQL processes
+   * hear each other through NOTIFY, so it is refused there, as it is for `sqlite::memory:`.
+   */
+  peers?: SqlitePeers;
 }
 
 /** Where a URL points. */
@@ -48,12 +56,13 @@ export async function openState(url: string, opts: OpenStateInternalOptions = {}
   checkClock(clock);
   checkLogger(logger);
   const limits = resolveLimits(opts);
+  const peers = checkPeers(opts.peers, location);
   const metrics = new StateMetrics(opts.registry);
   let driver: StateDriver;
   try {
     driver =
       location.backend === 'sqlite'
-        ? new SqliteDriver({ path: location.path, logger, limits })
+        ? new SqliteDriver({ path: location.path, logger, limits, ...(peers === undefined ? {} : { peers }) })
         : await PostgresDriver.open({ url: location.url, clock, logger, limits, onReconnect: () => metrics.reconnects.inc() });
   } catch (err) {
     metrics.unregister(opts.registry);
@@ -92,6 +101,15 @@ function resolveLimits(opts: OpenStateInternalOptions): StateLimits {
     if (limits[key] < 1) throw new ModelwatchError('NotValid', `limits.${key} not valid: must be at least 1, not ${limits[key]}`);
   }
   return limits;
+}
+
+function checkPeers(peers: unknown, location: StateLocation): SqlitePeers | undefined {
+  if (peers === undefined) return undefined;
+  if (!isSqlitePeers(peers)) throw new ModelwatchError('NotValid', 'peers not valid: must have publish() and subscribe()');
+  if (location.backend !== 'sqlite' || location.path === ':memory:') {
+    throw new ModelwatchError('NotValid', 'peers not valid: only for a SQLite file (PostgreSQL has NOTIFY; :memory: is one process)');
+  }
+  return peers;
 }
 
 function checkClock(clock: unknown): void {

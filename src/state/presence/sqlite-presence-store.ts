@@ -4,6 +4,7 @@
 // controller per SQLite file).
 import type { Database, Statement } from 'better-sqlite3';
 import { LocalDoorbell } from '../../presence/index.js';
+import type { SqlitePeers } from '../peers.js';
 import { padded, paddedSize } from '../sqlite/in-list.js';
 import { runSync } from '../sqlite/run-sync.js';
 import type { Being, PingDoc, PingMasks, PingRow, PresenceStore, RingListener } from '../../presence/index.js';
@@ -28,8 +29,12 @@ export class SqlitePresenceStore implements PresenceStore {
   readonly #removeModel: (modelUUID: string) => void;
   readonly #doorbell = new LocalDoorbell();
 
-  constructor(db: Database) {
+  readonly #peers: SqlitePeers | undefined;
+
+  /** `peers`: other processes on the same file, which hear this store's rings (state/peers.ts). */
+  constructor(db: Database, peers?: SqlitePeers) {
     this.#db = db;
+    this.#peers = peers;
     this.#stmt = {
       allocateSeq: db.prepare(`INSERT INTO presence_seqs (model_uuid, seq) VALUES (?, 1)
         ON CONFLICT (model_uuid) DO UPDATE SET seq = presence_seqs.seq + 1 RETURNING seq`).pluck(),
@@ -160,6 +165,12 @@ export class SqlitePresenceStore implements PresenceStore {
   }
 
   ring(modelUUID: string): void {
+    this.#doorbell.ring(modelUUID);
+    this.#peers?.publish({ kind: 'presence', modelUUID });
+  }
+
+  /** A ring another process sent: heard here, not sent back. */
+  ringLocal(modelUUID: string): void {
     this.#doorbell.ring(modelUUID);
   }
 

@@ -17,6 +17,7 @@ import { migrateSqlite } from './migrate.js';
 import type { UserStore } from '../users/index.js';
 import { SqliteUserStore } from '../users/index.js';
 import { SqlitePresenceStore } from '../presence/index.js';
+import type { PeerRing, SqlitePeers } from '../peers.js';
 
 /** Latest revision: the newest change row, or the counter compaction left when it deleted all. */
 const REVISION_EXPR = `max(coalesce((SELECT max(rev) FROM changes), 0), (SELECT value FROM meta WHERE key = '${META.revision}'))`;
@@ -29,6 +30,8 @@ export interface SqliteDriverConfig {
   path: string;
   logger: Logger;
   limits: StateLimits;
+  /** Other processes on the same file: commits and presence rings cross to them (peers.ts). */
+  peers?: SqlitePeers;
 }
 
 export class SqliteDriver implements StateDriver {
@@ -50,6 +53,9 @@ export class SqliteDriver implements StateDriver {
   #closed = false;
   #users: UserStore | undefined;
   #presence: SqlitePresenceStore | undefined;
+  readonly #peers: SqlitePeers | undefined;
+  readonly #unsubscribePeers: (() => void) | undefined;
+  #peerRings = 0;
 
   constructor(config: SqliteDriverConfig) {
     this.#db = new Database(config.path);
@@ -93,6 +99,16 @@ export class SqliteDriver implements StateDriver {
             framesPerCheckpoint: config.limits.sqliteCheckpointFrames,
             busyTimeoutMs: config.limits.sqliteBusyTimeoutMs,
           });
+    this.#peers = config.peers;
+    this.#unsubscribePeers = config.peers?.subscribe((ring) => this.#onPeerRing(ring));
+  }
+
+  /** Another process committed (exact rows: a backing at rev − 1 needs no read) or rang presence. */
+  #onPeerRing(ring: PeerRing): void {
+    if (this.#closed) return;
+    this.#peerRings++;
+    if (ring.kind === 'state') this.#doorbell.ring({ rev: ring.rev, changes: ring.changes });
+    else this.#presence?.ringLocal(ring.modelUUID);
   }
 
   write(plan: WritePlan, atMs: number): Promise<WriteResult> {
@@ -101,6 +117,7 @@ export class SqliteDriver implements StateDriver {
     if (result.changes.length > 0) {
       this.#checkpointer?.committed(result.changes.length);
       this.#doorbell.ring({ rev: result.rev, changes: result.changes });
+      this.#peers?.publish({ kind: 'state', rev: result.rev, changes: result.changes });
     }
     return Promise.resolve(result);
   }
@@ -229,11 +246,15 @@ export class SqliteDriver implements StateDriver {
 
   presenceStore(): SqlitePresenceStore {
     this.#checkOpen();
-    return (this.#presence ??= new SqlitePresenceStore(this.#db));
+    return (this.#presence ??= new SqlitePresenceStore(this.#db, this.#peers));
   }
 
   report(): Record<string, unknown> {
-    return { backend: this.backend, subscribers: this.#doorbell.size, ...this.#checkpointer?.report() };
+    return {
+      backend: this.backend, subscribers: this.#doorbell.size,
+      ...(this.#peers === undefined ? {} : { peerRings: this.#peerRings }),
+      ...this.#checkpointer?.report(),
+    };
   }
 
   userStore(): UserStore {
@@ -243,6 +264,7 @@ export class SqliteDriver implements StateDriver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unsubscribePeers?.();
     await this.#checkpointer?.close(); // before the writer's connection, whose close checkpoints the rest
     this.#db.close();
   }
