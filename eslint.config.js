@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'worker', 'dependency', 'state', 'multiwatcher', 'presence', 'follower', 'relation', 'api', 'client', 'cli', 'agent', 'dashboard', 'testing'];
+const modules = ['core', 'worker', 'dependency', 'state', 'cluster', 'multiwatcher', 'presence', 'follower', 'relation', 'api', 'client', 'cli', 'agent', 'dashboard', 'testing'];
 
 const timeGlobals = [
   { name: 'setTimeout', message: 'Use the injected Clock (clock.setTimeout).' },

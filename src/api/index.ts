@@ -5,6 +5,8 @@
 export { Controller, controllerManifolds } from './controller/controller.js';
 export type { ControllerConfig } from './controller/controller.js';
 export { bootstrapModels, deriveControllerUUID, CONTROLLER_MODEL, DEFAULT_MODEL } from './controller/bootstrap.js';
+export { prepareDatabase } from './controller/prepare.js';
+export type { PrepareConfig, PrepareResult } from './controller/prepare.js';
 export { PresenceHub } from './controller/presence-hub.js';
 /** `ApiServer.start(config)`: the HTTP(S) listener; upgrades `/api` and `/model/<uuid>/api` to RPC. */
 export { ApiServer } from './server/api-server.js';

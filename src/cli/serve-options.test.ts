@@ -58,3 +58,20 @@ describe('serve options', () => {
     }
   });
 });
+
+describe('serve --workers', () => {
+  it('defaults to one process; takes a count, auto, or MODELWATCH_WORKERS', () => {
+    expect(resolveServeOptions({}, {}).workers).toBe(1);
+    expect(resolveServeOptions({ workers: '4' }, {}).workers).toBe(4);
+    expect(resolveServeOptions({}, { MODELWATCH_WORKERS: '3' }).workers).toBe(3);
+    expect(resolveServeOptions({ workers: 'auto' }, {}).workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses counts outside 1–64, non-integers, and several processes on sqlite::memory:', () => {
+    for (const w of ['0', '65', '-1', '1.5', 'two', '', '1e3']) {
+      expect(() => resolveServeOptions({ workers: w }, {}), w).toThrow(/--workers .* not valid: auto, or an integer from 1 to 64/);
+    }
+    expect(() => resolveServeOptions({ workers: '2', db: 'sqlite::memory:' }, {})).toThrow(/needs a database file/);
+    expect(resolveServeOptions({ workers: '1', db: 'sqlite::memory:' }, {}).workers).toBe(1);
+  });
+});

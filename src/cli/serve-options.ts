@@ -1,6 +1,7 @@
 // `modelwatch serve` options: flags first, then MODELWATCH_* environment variables, then defaults.
 // Everything is validated here, so a misconfiguration fails at start with one clear line.
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { UsageError } from './commands/usage-error.js';
 import { MAX_RETENTION_MS, MAX_TIMER_MS } from '../state/index.js';
@@ -18,6 +19,8 @@ export interface ServeOptions {
   presencePeriodMs: number;
   adminPassword: string | undefined;
   dashboard: boolean;
+  /** Controller processes (1: this process alone; more: a primary forking that many workers). */
+  workers: number;
 }
 
 /** Raw values as commander hands them over (all optional strings/booleans). */
@@ -31,6 +34,7 @@ export interface RawServeOptions {
   logLevel?: string;
   presencePeriod?: string;
   dashboard?: boolean;
+  workers?: string;
 }
 
 export const DEFAULT_DB = 'sqlite:./modelwatch-data/state.db';
@@ -129,10 +133,25 @@ export function resolveServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv
   if (!level.success) throw new UsageError(`--log-level ${JSON.stringify(levelText)} not valid: use one of ${levelSchema.options.join(', ')}`);
   const presencePeriodMs = parseDuration(pick(raw.presencePeriod, 'MODELWATCH_PRESENCE_PERIOD') ?? '30s', '--presence-period', TIMER_CEILING);
   if (presencePeriodMs < 1000 || presencePeriodMs % 1000 !== 0) throw new UsageError('--presence-period not valid: whole seconds, at least 1s');
+  const workers = parseWorkers(pick(raw.workers, 'MODELWATCH_WORKERS') ?? '1');
+  if (workers > 1 && db === 'sqlite::memory:') throw new UsageError('--workers above 1 needs a database file: sqlite::memory: lives in one process');
   return {
     db, host, port, tlsCert, tlsKey, retentionMs, retentionRevisions, logLevel: level.data, presencePeriodMs,
-    adminPassword: nonEmpty(env.MODELWATCH_ADMIN_PASSWORD), dashboard: raw.dashboard ?? true,
+    adminPassword: nonEmpty(env.MODELWATCH_ADMIN_PASSWORD), dashboard: raw.dashboard ?? true, workers,
   };
+}
+
+/** The most controller processes `--workers` accepts. */
+export const MAX_SERVE_WORKERS = 64;
+
+/** Parses `--workers`: `auto` (one per CPU) or an integer from 1 to 64. */
+export function parseWorkers(text: string): number {
+  if (text.trim() === 'auto') return Math.min(MAX_SERVE_WORKERS, availableParallelism());
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1 || n > MAX_SERVE_WORKERS) {
+    throw new UsageError(`--workers ${JSON.stringify(text)} not valid: auto, or an integer from 1 to ${MAX_SERVE_WORKERS}`);
+  }
+  return n;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -4,11 +4,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import cluster from 'node:cluster';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { PrimaryLink } from '../cluster/index.js';
 import { Controller } from '../api/index.js';
 import { SystemClock, errorMessage, pinoLogger } from '../core/index.js';
 import { exitCodeOf } from './commands/usage-error.js';
 import { resolveServeOptions } from './serve-options.js';
+import { runServePrimary } from './serve-primary.js';
 import type { RawServeOptions, ServeOptions } from './serve-options.js';
 
 /** Adds the `serve` subcommand to the CLI. */
@@ -24,6 +27,7 @@ export function registerServe(program: Command): void {
     .option('--retention-revisions <n>', 'change-log revisions kept at least (env MODELWATCH_RETENTION_REVISIONS)')
     .option('--presence-period <duration>', 'presence slot period, whole seconds, at most 24.8 days (env MODELWATCH_PRESENCE_PERIOD, default 30s)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent (env MODELWATCH_LOG_LEVEL)')
+    .option('--workers <n>', 'controller processes sharing the listener and the database: 1–64 or auto (env MODELWATCH_WORKERS, default 1)')
     .addHelpText('after', `
 On an empty database the first start creates the superuser "admin" and prints its password once
 (or uses MODELWATCH_ADMIN_PASSWORD), and creates the "controller" and "default" models.
@@ -31,7 +35,8 @@ On an empty database the first start creates the superuser "admin" and prints it
 Examples:
   modelwatch serve
   modelwatch serve --db postgres://postgres@127.0.0.1:5432/modelwatch --listen 127.0.0.1:17071
-  MODELWATCH_ADMIN_PASSWORD=s3cret modelwatch serve --db sqlite:/var/lib/modelwatch/state.db`)
+  MODELWATCH_ADMIN_PASSWORD=s3cret modelwatch serve --db sqlite:/var/lib/modelwatch/state.db
+  modelwatch serve --workers auto     # one controller process per CPU, one listener, one database`)
     .action(async (raw: RawServeOptions) => {
       let options: ServeOptions;
       try {
@@ -44,12 +49,23 @@ Examples:
     });
 }
 
-/** Runs the controller in this process until a signal; exits the process when done. */
+/**
+ * Runs the controller until a signal; exits the process when done. With `--workers` above 1 the
+ * first process becomes the cluster's primary (serve-primary.ts) and re-runs this command as each
+ * worker, which arrives here with a link to the primary.
+ */
 export async function runServe(options: ServeOptions): Promise<void> {
-  const log = pino({ level: options.logLevel, base: { svc: 'modelwatch' } });
+  if (options.workers > 1 && cluster.isPrimary) {
+    await runServePrimary(options);
+    return;
+  }
+  const index = options.workers > 1 ? workerIndex(process.env.MODELWATCH_WORKER_INDEX, options.workers) : undefined;
+  const log = pino({ level: options.logLevel, base: { svc: 'modelwatch', ...(index === undefined ? {} : { worker: index }) } });
   const logger = pinoLogger(log);
+  const clock = new SystemClock();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const link = index === undefined ? undefined : new PrimaryLink({ index, clock, logger, registry });
   const sqlitePath = /^sqlite:(?!:memory:)(.+)$/.exec(options.db)?.[1];
   if (sqlitePath !== undefined) mkdirSync(dirname(sqlitePath), { recursive: true });
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -65,16 +81,20 @@ export async function runServe(options: ServeOptions): Promise<void> {
     db: options.db, host: options.host, port: options.port,
     retention: { ms: options.retentionMs, revisions: options.retentionRevisions },
     presencePeriodMs: options.presencePeriodMs,
-    clock: new SystemClock(), logger, registry,
+    clock, logger, registry,
     ...(tls === undefined ? {} : { tls }),
     ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }),
+    // Workers: the rings of the other processes on the SQLite file, and the cluster's metrics.
+    ...(link !== undefined && sqlitePath !== undefined ? { statePeers: link } : {}),
+    ...(link === undefined || index === undefined ? {} : { metricsText: () => link.clusterMetrics(), worker: index }),
     onAdminCreated: (name, password) => {
       if (options.adminPassword !== undefined) return;
       process.stdout.write(`\nCreated superuser "${name}" with password: ${password}\nIt is shown only this once.\n\n`);
     },
     onListening: (url) => {
       logger.info('controller listening', { url });
-      process.stdout.write(`modelwatch controller listening on ${url}\n`);
+      if (link !== undefined) link.listening(url);
+      else process.stdout.write(`modelwatch controller listening on ${url}\n`);
     },
   });
   let stopping = false;
@@ -87,13 +107,28 @@ export async function runServe(options: ServeOptions): Promise<void> {
     logger.info('shutting down', { signal });
     controller.kill();
   };
-  process.on('SIGINT', () => stop('SIGINT'));
+  // A worker leaves Ctrl-C (sent to the whole process group) to the primary, which sends it SIGTERM.
+  process.on('SIGINT', () => (link === undefined ? stop('SIGINT') : undefined));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  link?.onDisconnect(() => {
+    if (!stopping) stop('primary gone');
+  });
   try {
     await controller.wait();
+    link?.close();
     process.exit(0);
   } catch (err) {
     logger.error('controller failed', { err: errorMessage(err) });
     process.exit(1);
   }
+}
+
+/** The index the primary gave this worker (MODELWATCH_WORKER_INDEX); exits on a bad one. */
+function workerIndex(text: string | undefined, workers: number): number {
+  const n = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || n >= workers) {
+    process.stderr.write(`modelwatch serve: MODELWATCH_WORKER_INDEX ${JSON.stringify(text ?? '')} not valid: this process is a cluster worker and needs 0–${workers - 1}\n`);
+    process.exit(2);
+  }
+  return n;
 }

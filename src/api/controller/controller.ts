@@ -12,7 +12,7 @@ import { MAX_REVISION_CHECKPOINTS, multiwatcherManifold } from '../../multiwatch
 import type { MultiwatcherWorker } from '../../multiwatcher/index.js';
 import { presenceStoreOf, removePresenceForModel } from '../../presence/index.js';
 import { stateManifold } from '../../state/index.js';
-import type { State } from '../../state/index.js';
+import type { SqlitePeers, State } from '../../state/index.js';
 import { runWorker } from '../../worker/index.js';
 import { createAuthService } from '../auth/auth-service.js';
 import type { ControllerAuthService } from '../auth/auth-service.js';
@@ -49,6 +49,15 @@ export interface ControllerConfig {
   onAdminCreated?: (name: string, password: string) => void;
   /** Called when the API server is listening (after every (re)start). */
   onListening?: (url: string) => void;
+  /**
+   * Extension (`serve --workers`): the other processes on the same SQLite file, so their commits and
+   * presence rings arrive at once (state/peers.ts). Not for PostgreSQL, where NOTIFY does this.
+   */
+  statePeers?: SqlitePeers;
+  /** Extension (`serve --workers`): what `/metrics` answers instead of this process's registry. */
+  metricsText?: () => Promise<string>;
+  /** Extension (`serve --workers`): this worker's index, shown by `/healthz` with its pid. */
+  worker?: number;
 }
 
 /** The auth manifold's output: the service plus what bootstrap found. */
@@ -107,6 +116,7 @@ export function controllerManifolds(config: ControllerConfig): Record<string, Ma
     state: stateManifold({
       url: config.db, clock, logger, registry,
       ...(config.retention === undefined ? {} : { retention: config.retention }),
+      ...(config.statePeers === undefined ? {} : { peers: config.statePeers }),
     }),
     // Tombstones kept for resume: as many revisions as the store keeps checkpoints for (65,536), so a
     // client reconnecting within that many commits resumes instead of re-reading the full state.
@@ -165,6 +175,8 @@ export function controllerManifolds(config: ControllerConfig): Record<string, Ma
           },
           ...(config.tls === undefined ? {} : { tls: config.tls }),
           ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }),
+          ...(config.metricsText === undefined ? {} : { metricsText: config.metricsText }),
+          ...(config.worker === undefined ? {} : { worker: config.worker }),
         });
         config.onListening?.(server.address().url);
         return server;

@@ -59,6 +59,13 @@ export interface ApiServerConfig {
    * controller forgets the model's grants, agent credentials and tokens there. A failure is logged.
    */
   onModelRemoved?: (modelUUID: string) => Promise<void>;
+  /**
+   * The text `/metrics` answers (default: the services' registry). Under `serve --workers` it is the
+   * whole cluster's, summed over the workers by the primary.
+   */
+  metricsText?: () => Promise<string>;
+  /** Under `serve --workers`: this worker's index, which `/healthz` adds with its pid. */
+  worker?: number;
 }
 
 const RPC_PATH = /^\/(?:api|model\/([^/]*)\/api)$/;
@@ -165,11 +172,12 @@ export class ApiServer implements Worker {
       }
       if (req.method === 'GET' && path === '/healthz') {
         const revision = await services.state.revision();
-        sendJson(res, 200, { status: 'ok', revision, connections: this.#connections.size });
+        const worker = this.#config.worker === undefined ? {} : { worker: this.#config.worker, pid: process.pid };
+        sendJson(res, 200, { status: 'ok', revision, connections: this.#connections.size, ...worker });
         return;
       }
       if (req.method === 'GET' && path === '/metrics') {
-        const text = await services.registry.metrics();
+        const text = await (this.#config.metricsText?.() ?? services.registry.metrics());
         res.writeHead(200, { 'content-type': services.registry.contentType });
         res.end(text);
         return;

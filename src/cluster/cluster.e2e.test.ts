@@ -1,0 +1,184 @@
+// End to end: a real `modelwatch serve --workers 2` on a SQLite file. Connections spread over both
+// workers; a write made through one worker reaches watchers on the other through the primary's
+// relay; a killed worker is restarted while the other serves on; SIGTERM stops every process.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startControllerProcess } from '../testing/index.js';
+import type { ControllerProcess } from '../testing/index.js';
+
+const ADMIN_PW = 'cluster-admin-pw';
+const basic = `Basic ${Buffer.from(`admin:${ADMIN_PW}`).toString('base64')}`;
+
+/** One GET on a fresh connection (so the primary hands it to the next worker), as JSON or text. */
+function fresh(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, headers: { authorization: basic } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+const health = async (base: string) => JSON.parse((await fresh(`${base}/healthz`)).body) as { worker: number; pid: number; connections: number };
+const metric = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+async function put(base: string, path: string, body: unknown): Promise<number> {
+  const r = await fetch(`${base}${path}`, { method: 'PUT', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await r.arrayBuffer();
+  return r.status;
+}
+
+/** A raw RPC watcher: Login, WatchAll, then Next in a loop collecting deltas. */
+class Watcher {
+  readonly deltas: unknown[][] = [];
+  #rid = 1;
+  readonly #pending = new Map<number, (f: Record<string, unknown>) => void>();
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d: Buffer) => {
+      const f = JSON.parse(d.toString()) as Record<string, unknown>;
+      this.#pending.get(f['request-id'] as number)?.(f);
+    });
+  }
+  static async open(url: string): Promise<Watcher> {
+    const ws = new WebSocket(url);
+    await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+    const w = new Watcher(ws);
+    await w.call('Admin', 3, 'Login', { 'auth-tag': 'user-admin', credentials: ADMIN_PW });
+    const { 'watcher-id': id } = await w.call('Client', 6, 'WatchAll');
+    await w.call('AllWatcher', 1, 'Next', {}, id as string); // the snapshot
+    void w.#loop(id as string);
+    return w;
+  }
+  async #loop(id: string): Promise<void> {
+    for (;;) {
+      const r = await this.call('AllWatcher', 1, 'Next', {}, id).catch(() => undefined);
+      if (r === undefined) return;
+      this.deltas.push(...(r.deltas as unknown[][]));
+    }
+  }
+  call(type: string, version: number, request: string, params: Record<string, unknown> = {}, id?: string): Promise<Record<string, unknown>> {
+    const rid = this.#rid++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(rid, (f) => (f.error === undefined ? resolve(f.response as Record<string, unknown>) : reject(new Error(String(f.error)))));
+      this.ws.send(JSON.stringify({ 'request-id': rid, type, version, request, params, ...(id === undefined ? {} : { id }) }));
+    });
+  }
+}
+
+async function eventually(probe: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('modelwatch serve --workers 2 (child processes, SQLite)', () => {
+  let dir: string;
+  let ctl: ControllerProcess;
+  let model: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mw-cluster-'));
+    // An empty MODELWATCH_ADMIN_PASSWORD: the primary generates the password and prints it, once.
+    ctl = await startControllerProcess({ db: `sqlite:${join(dir, 'state.db')}`, args: ['--workers', '2'], env: { MODELWATCH_ADMIN_PASSWORD: '' }, readyTimeoutMs: 60_000 });
+    const password = /Created superuser "admin" with password: (\S+)/.exec(ctl.output())?.[1];
+    expect(password).toBeDefined();
+    expect(ctl.output().match(/Created superuser/g)).toHaveLength(1);
+    // Set the password the tests use through the API (it also proves the printed one works).
+    const r = await fetch(`${ctl.url}/v1/users/admin/password`, {
+      method: 'PUT', headers: { authorization: `Basic ${Buffer.from(`admin:${password ?? ''}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ password: ADMIN_PW }),
+    });
+    expect(r.status).toBe(200);
+    const models = JSON.parse((await fresh(`${ctl.url}/v1/models`)).body) as { models: Array<{ name: string; uuid: string }> };
+    model = models.models.find((m) => m.name === 'default')?.uuid ?? '';
+  }, 90_000);
+  afterAll(async () => {
+    if (ctl.child.exitCode === null) await ctl.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a write through one worker reaches watchers on both workers (the primary relays its ring)', async () => {
+    const watchers: Watcher[] = [];
+    for (let i = 0; i < 4; i++) watchers.push(await Watcher.open(`${ctl.url.replace('http', 'ws')}/model/${model}/api`));
+    const seen = new Map<number, number>();
+    for (let i = 0; i < 6; i++) {
+      const h = await health(ctl.url);
+      seen.set(h.worker, h.connections);
+    }
+    expect([...seen.keys()].sort()).toEqual([0, 1]);
+    expect([...seen.values()]).toEqual([2, 2]); // four watchers, two on each worker
+    const before = metric((await fresh(`${ctl.url}/metrics`)).body, 'modelwatch_cluster_rings_relayed_total');
+    for (let n = 1; n <= 3; n++) expect(await put(ctl.url, `/v1/models/${model}/entities/machine/${n}`, { series: 'jammy' })).toBe(200);
+    await eventually(() => watchers.every((w) => w.deltas.length >= 3), 'every watcher to see the three machines');
+    for (const w of watchers) expect(w.deltas.map((d) => (d[2] as { id: string }).id).sort()).toEqual(['1', '2', '3']);
+    const after = metric((await fresh(`${ctl.url}/metrics`)).body, 'modelwatch_cluster_rings_relayed_total');
+    expect(after - before).toBeGreaterThanOrEqual(3);
+    watchers.forEach((w) => w.ws.close());
+  });
+
+  it('/metrics sums the workers: two workers, and their connections', async () => {
+    const text = (await fresh(`${ctl.url}/metrics`)).body;
+    expect(metric(text, 'modelwatch_cluster_workers')).toBe(2);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+  });
+
+  it('a killed worker is restarted while the other serves on', async () => {
+    const victim = await health(ctl.url);
+    process.kill(victim.pid, 'SIGKILL');
+    await eventually(() => !alive(victim.pid), 'the worker to die');
+    // The survivor answers meanwhile (the primary hands new connections only to live workers).
+    expect((await fresh(`${ctl.url}/healthz`)).status).toBe(200);
+    await eventually(async () => {
+      const hs = await Promise.all([health(ctl.url), health(ctl.url)]);
+      return hs.some((h) => h.worker === victim.worker && h.pid !== victim.pid);
+    }, 'the worker to come back with a new pid');
+    expect(metric((await fresh(`${ctl.url}/metrics`)).body, 'modelwatch_cluster_worker_restarts_total')).toBe(1);
+  });
+
+  it('SIGTERM to the primary stops every worker and exits 0', async () => {
+    const pids = new Set<number>();
+    for (let i = 0; i < 4; i++) pids.add((await health(ctl.url)).pid);
+    expect(pids.size).toBe(2);
+    expect(await ctl.stop()).toBe(0);
+    await eventually(() => [...pids].every((p) => !alive(p)), 'the workers to exit', 10_000);
+  });
+});
+
+describe('modelwatch serve --workers 2 that cannot start', () => {
+  it('exits 1 when its workers exit before listening (unreadable TLS files), instead of restarting them forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-cluster-fail-'));
+    try {
+      const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+      const missing = join(dir, 'missing.pem');
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--db', `sqlite:${join(dir, 'state.db')}`, '--listen', '127.0.0.1:0',
+        '--tls-cert', missing, '--tls-key', missing, '--workers', '2', '--log-level', 'silent'], {
+        env: { ...process.env, MODELWATCH_ADMIN_PASSWORD: 'pw' }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code).toBe(1);
+      expect(err).toMatch(/cannot read TLS files/);
+      expect(err).toMatch(/worker \d exited with code 1 before the controller listened/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
