@@ -66,7 +66,7 @@ class Watcher {
   call(type: string, version: number, request: string, params: Record<string, unknown> = {}, id?: string): Promise<Record<string, unknown>> {
     const rid = this.#rid++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(rid, (f) => (f.error === undefined ? resolve(f.response as Record<string, unknown>) : reject(new Error(String(f.error)))));
+      this.#pending.set(rid, (f) => (f.error === undefined ? resolve(f.response as Record<string, unknown>) : reject(new Error(JSON.stringify(f.error)))));
       this.ws.send(JSON.stringify({ 'request-id': rid, type, version, request, params, ...(id === undefined ? {} : { id }) }));
     });
   }
