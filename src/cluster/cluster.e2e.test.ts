@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startControllerProcess } from '../testing/index.js';
-import type { ControllerProcess } from '../testing/index.js';
+import { createTestDatabase, describePostgres, startControllerProcess } from '../testing/index.js';
+import type { ControllerProcess, TestDatabase } from '../testing/index.js';
 
 const ADMIN_PW = 'cluster-admin-pw';
 const basic = `Basic ${Buffer.from(`admin:${ADMIN_PW}`).toString('base64')}`;
@@ -181,4 +181,34 @@ describe('modelwatch serve --workers 2 that cannot start', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describePostgres('modelwatch serve --workers 2 on PostgreSQL (NOTIFY carries commits between workers)', () => {
+  let db: TestDatabase;
+  let ctl: ControllerProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cluster');
+    ctl = await startControllerProcess({ db: db.url, adminPassword: ADMIN_PW, args: ['--workers', '2'], readyTimeoutMs: 60_000 });
+  }, 90_000);
+  afterAll(async () => {
+    if (ctl.child.exitCode === null) await ctl.stop();
+    await db.drop();
+  });
+
+  it('one bootstrap for the cluster, and a write through one worker reaches watchers on both', async () => {
+    const models = JSON.parse((await fresh(`${ctl.url}/v1/models`)).body) as { models: Array<{ name: string; uuid: string }> };
+    expect(models.models.map((m) => m.name).sort()).toEqual(['controller', 'default']);
+    const model = models.models.find((m) => m.name === 'default')?.uuid ?? '';
+    const watchers: Watcher[] = [];
+    for (let i = 0; i < 4; i++) watchers.push(await Watcher.open(`${ctl.url.replace('http', 'ws')}/model/${model}/api`));
+    const workers = new Set<number>();
+    for (let i = 0; i < 6; i++) workers.add((await health(ctl.url)).worker);
+    expect([...workers].sort()).toEqual([0, 1]);
+    expect(await put(ctl.url, `/v1/models/${model}/entities/machine/7`, { series: 'noble' })).toBe(200);
+    await eventually(() => watchers.every((w) => w.deltas.length >= 1), 'every watcher to see machine 7');
+    for (const w of watchers) expect(w.deltas).toEqual([['machine', 'change', expect.objectContaining({ id: '7', series: 'noble' })]]);
+    watchers.forEach((w) => w.ws.close());
+    expect(await ctl.stop()).toBe(0);
+  });
 });

@@ -2,7 +2,8 @@
 // load generators run in child processes (ipc.ts). Phases: 10,000 model clients (RSS and heap per
 // connection), 1,000 committed changes/s → client latency and event-loop delay, one change to
 // 10,000 controller-wide watchers, and core NATS as a named peer.
-// Run: npm run bench:api [-- --quick] [--rate N] [--rest-writer] [--only-load]. The writer commits
+// Run: npm run bench:api [-- --quick] [--rate N] [--rest-writer] [--only-load] [--workers N]
+// (--workers N: the controller is `serve --workers N`, this process its primary). The writer commits
 // through Entities.Update (one model connection per model, as agents write) unless --rest-writer;
 // --only-load skips the fan-out and peer phases and writes no results (for tuning). Writes
 // bench-results/api.json.
@@ -11,22 +12,22 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Registry } from 'prom-client';
-import { SystemClock } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
-import { Controller } from '../index.js';
+import { clusterHost, inProcessHost } from './host.js';
 import { fanoutPhase, modelClientsPhase, natsPhase, startFloor } from './phases.js';
 import type { LoadConfig } from './phases.js';
 import { machine, openFileLimits, rest, seedUsers } from './setup.js';
 import { fmt, r2 } from './stats.js';
 
 // A mistyped flag would silently run the full benchmark with the wrong settings: refuse it.
-const FLAGS = new Set(['--quick', '--rate', '--rest-writer', '--only-load']);
+const FLAGS = new Set(['--quick', '--rate', '--rest-writer', '--only-load', '--workers']);
 for (const [i, a] of process.argv.slice(2).entries()) {
-  if (!FLAGS.has(a) && process.argv[i + 1] !== '--rate') throw new Error(`unknown argument ${a}: want ${[...FLAGS].join(', ')}`);
+  if (!FLAGS.has(a) && process.argv[i + 1] !== '--rate' && process.argv[i + 1] !== '--workers') throw new Error(`unknown argument ${a}: want ${[...FLAGS].join(', ')}`);
 }
+const workersArg = process.argv.indexOf('--workers');
+const WORKERS = workersArg > 0 ? Number(process.argv[workersArg + 1]) : 1;
+if (!Number.isInteger(WORKERS) || WORKERS < 1 || WORKERS > 64) throw new Error(`--workers ${String(process.argv[workersArg + 1])}: want an integer 1..64`);
 const quick = process.argv.includes('--quick');
 const cfg: LoadConfig = quick
   ? { clients: 1000, watchers: 1000, processes: 2, rate: 1000, seconds: 10, entitiesPerModel: 4, trials: 3, concurrency: 64, writeVia: 'rpc' }
@@ -93,15 +94,14 @@ async function main(): Promise<void> {
   await seedUsers(db, adminPassword, bench.password);
 
   const logger = countingLogger();
-  const eld = monitorEventLoopDelay({ resolution: 5 });
-  eld.enable();
-  const controller = Controller.start({ db, host: '127.0.0.1', port: 0, clock: new SystemClock(), logger, registry: new Registry(), adminPassword });
+  const host = WORKERS === 1 ? inProcessHost(db, adminPassword, logger) : await clusterHost(db, adminPassword, WORKERS, logger);
+  const controllerServer = { kind: 'controller', host } as const;
   const models: string[] = [];
-  const results: Record<string, unknown> = { machine: m, quick, date: new Date().toISOString(), openFiles: { ...limits, note: fdNote }, config: { ...cfg, models: MODELS } };
+  const results: Record<string, unknown> = { machine: m, quick, date: new Date().toISOString(), openFiles: { ...limits, note: fdNote }, config: { ...cfg, models: MODELS, workers: WORKERS } };
   try {
-    const url = await Promise.race([controller.listening(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('controller not listening after 60 s')), 60_000))]);
+    const url = await Promise.race([host.listening(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('controller not listening after 60 s')), 60_000))]);
     const wsUrl = url.replace(/^http/, 'ws');
-    console.log(`  controller listening at ${url} (db ${db})`);
+    console.log(`  controller listening at ${url} (db ${db}; ${WORKERS === 1 ? 'in this process' : `serve --workers ${WORKERS}, this process the primary`})`);
 
     // Login cost at the default scrypt cost: 8 concurrent REST logins of admin.
     const t0 = performance.now();
@@ -120,20 +120,19 @@ async function main(): Promise<void> {
     console.log(`  ${models.length} models created in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
 
     console.log(`phase 1: ${cfg.clients} model clients over ${MODELS} models, then ${cfg.rate} committed changes/s for ${cfg.seconds} s`);
-    const p1 = await modelClientsPhase({ url, wsUrl, token, models, cfg, bench, eld });
+    const p1 = await modelClientsPhase({ url, wsUrl, token, models, cfg, bench, server: controllerServer });
     results.modelClients = p1;
     printLoad(p1);
 
     if (!onlyLoad) {
       await new Promise((r) => setTimeout(r, 3000));
       console.log(`phase 2: one change seen by ${cfg.watchers} controller-wide watchers (${cfg.trials} trials)`);
-      const p2 = await fanoutPhase({ wsUrl, marker: models[0] ?? '', cfg, bench, server: { kind: 'controller' } });
+      const p2 = await fanoutPhase({ wsUrl, marker: models[0] ?? '', cfg, bench, server: controllerServer });
       results.controllerWide = p2;
       console.log(`  ${String(p2.watchers)} watchers, ${String(p2.rssBytesPerConnection)} B RSS / connection; latency ${fmt(p2.latencyMs as never)}; all delivered after ${JSON.stringify(p2.allDeliveredMs)} ms`);
     }
   } finally {
-    controller.kill();
-    await Promise.race([controller.wait().catch(() => undefined), new Promise((r) => setTimeout(r, 30_000))]);
+    await host.stop();
     results.controllerLog = { ...logger.counts, first: logger.first };
     if (logger.counts.warn! + logger.counts.error! > 0) console.log(`  controller logged ${logger.counts.warn} warnings, ${logger.counts.error} errors; first: ${logger.first.slice(0, 5).join(' | ')}`);
     rmSync(dir, { recursive: true, force: true });
@@ -143,7 +142,7 @@ async function main(): Promise<void> {
   const floor = await startFloor();
   try {
     const server = { kind: 'floor', child: floor.child } as const;
-    const f1 = await modelClientsPhase({ url: '', wsUrl: floor.wsUrl, token: '', models, cfg, bench, eld, server });
+    const f1 = await modelClientsPhase({ url: '', wsUrl: floor.wsUrl, token: '', models, cfg, bench, server });
     results.floor = f1;
     printLoad(f1);
     if (!onlyLoad) {

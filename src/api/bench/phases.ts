@@ -1,12 +1,12 @@
 // The benchmark's load phases, each driving children (ipc.ts) against the controller hosted by
 // api.bench.ts: model clients + committed changes, controller-wide fan-out, and the NATS peer.
-import type { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { spawnChild } from './ipc.js';
 import type { Child, Message } from './ipc.js';
 import { BenchRpcClient } from './rpc-client.js';
 import { settledMemory, sleep } from './setup.js';
-import { cpuMsSince, r2, summarize, wallNow } from './stats.js';
+import { r2, summarize, wallNow } from './stats.js';
+import type { ControllerHost } from './host.js';
 import type { Summary } from './stats.js';
 
 const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
@@ -57,10 +57,12 @@ async function collectStats(children: Child[], activeMs: number): Promise<{ late
  * Where phase 1 runs: the controller hosted by this process (memory and CPU measured here), or
  * the floor server child (its CPU asked over IPC; no memory figures).
  */
-export type Server = { kind: 'controller' } | { kind: 'floor'; child: Child };
+export type Server = { kind: 'controller'; host: ControllerHost } | { kind: 'floor'; child: Child };
+
+const memoryOf = (server: Server) => (server.kind === 'controller' ? server.host.memory() : settledMemory());
 
 async function serverCpu(server: Server, reset: boolean): Promise<number> {
-  if (server.kind === 'controller') return 0;
+  if (server.kind === 'controller') return server.host.cpuMs();
   server.child.send({ type: reset ? 'cpu-reset' : 'cpu' });
   const m = await server.child.next(reset ? 'cpu-reset' : 'cpu', MIN);
   return Number(m.cpuMs ?? 0);
@@ -76,12 +78,11 @@ export async function startFloor(): Promise<{ child: Child; wsUrl: string }> {
 
 /** Phases 2 and 3: model clients (memory per connection), then committed changes → clients. */
 export async function modelClientsPhase(o: {
-  url: string; wsUrl: string; token: string; models: string[]; cfg: LoadConfig; bench: { user: string; password: string }; eld: ReturnType<typeof monitorEventLoopDelay>;
-  server?: Server;
+  url: string; wsUrl: string; token: string; models: string[]; cfg: LoadConfig; bench: { user: string; password: string };
+  server: Server;
 }): Promise<Record<string, unknown>> {
-  const { cfg, models } = o;
-  const server = o.server ?? { kind: 'controller' };
-  const before = await settledMemory();
+  const { cfg, models, server } = o;
+  const before = await memoryOf(server);
   const children = Array.from({ length: cfg.processes }, (_, c) => spawnChild(`model-clients-${c}`, script('model-clients.child.ts')));
   const writer = spawnChild('writer', script('writer.child.ts'));
   try {
@@ -91,7 +92,7 @@ export async function modelClientsPhase(o: {
     })));
     console.log(`  ${conn.ok} model clients connected, logged in and watching in ${(conn.ms / 1000).toFixed(1)} s (${conn.failed} failed${conn.firstError === null ? '' : `: ${conn.firstError}`})`);
     await sleep(2000);
-    const after = await settledMemory();
+    const after = await memoryOf(server);
     const n = Math.max(1, conn.ok);
     const memory = {
       connections: conn.ok,
@@ -108,16 +109,15 @@ export async function modelClientsPhase(o: {
     console.log(`  writer ready (${via === 'rest' ? 'REST PUT, 32 keep-alive sockets' : `Entities.Update, one connection per model`}) in ${(Number(prepared.ms) / 1000).toFixed(1)} s`);
     children.forEach((ch) => ch.send({ type: 'record' }));
     await Promise.all(children.map((ch) => ch.next('recording', MIN)));
-    o.eld.reset();
+    if (server.kind === 'controller') await server.host.resetEventLoop();
     let peakRss = 0;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
-    const cpu0 = process.cpuUsage();
-    await serverCpu(server, true);
+    const cpu0 = await serverCpu(server, true);
     writer.send({ type: 'write', models, rate: cfg.rate, seconds: cfg.seconds, entitiesPerModel: cfg.entitiesPerModel, maxInFlight: 256 });
     const written = await writer.next('written', cfg.seconds * 1000 + 2 * MIN);
     await sleep(1000); // let the last deltas arrive
-    const serverMs = server.kind === 'controller' ? cpuMsSince(cpu0) : await serverCpu(server, false);
-    const eldMs = { p50: r2(o.eld.percentile(50) / 1e6), p99: r2(o.eld.percentile(99) / 1e6), max: r2(o.eld.max / 1e6) };
+    const serverMs = server.kind === 'controller' ? (await serverCpu(server, false)) - cpu0 : await serverCpu(server, false);
+    const eldMs = server.kind === 'controller' ? await server.host.eventLoopDelay() : { p50: 0, p99: 0, max: 0 };
     clearInterval(rssTimer);
     const stats = await collectStats(children, Number(written.issuingMs));
     const load = {
@@ -162,7 +162,7 @@ export async function fanoutPhase(o: { wsUrl: string; marker: string; cfg: LoadC
     return Number(r.revision);
   };
   const since = await mark({ marker: 0, t: 0 });
-  const before = await settledMemory();
+  const before = await memoryOf(o.server);
   const children = Array.from({ length: cfg.processes }, (_, c) => spawnChild(`controller-watchers-${c}`, script('controller-watchers.child.ts')));
   try {
     const conn = await connectAll(children, children.map((_, c) => ({
@@ -171,7 +171,7 @@ export async function fanoutPhase(o: { wsUrl: string; marker: string; cfg: LoadC
     })));
     console.log(`  ${conn.ok} controller-wide watchers connected in ${(conn.ms / 1000).toFixed(1)} s (${conn.failed} failed${conn.firstError === null ? '' : `: ${conn.firstError}`})`);
     await sleep(2000);
-    const after = await settledMemory();
+    const after = await memoryOf(o.server);
     const rssBytesPerConnection = o.server.kind === 'controller' ? Math.round((after.rss - before.rss) / Math.max(1, conn.ok)) : null;
     const trials: Array<Summary & { seen: number }> = [];
     const all: number[] = [];
