@@ -1,5 +1,7 @@
-// The SQLite backend (better-sqlite3, WAL). Every write is one synchronous IMMEDIATE transaction
-// with no await inside; the doorbell rings synchronously after the commit, before apply resolves.
+// The SQLite backend (better-sqlite3, WAL). Writes are group-committed: the applies that arrive in
+// one event-loop turn are written at the end of it (setImmediate, not a timer) in ONE synchronous
+// IMMEDIATE transaction, each plan in its own savepoint at its own revision, in call order; a plan
+// the database refuses rolls back alone. The doorbell rings after the commit, before apply resolves.
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { EntityId, EntityInfo, Logger } from '../../core/index.js';
@@ -22,6 +24,16 @@ import type { PeerRing, SqlitePeers } from '../peers.js';
 /** Latest revision: the newest change row, or the counter compaction left when it deleted all. */
 const REVISION_EXPR = `max(coalesce((SELECT max(rev) FROM changes), 0), (SELECT value FROM meta WHERE key = '${META.revision}'))`;
 
+/** An apply waiting for the end of the event-loop turn. */
+interface QueuedWrite {
+  plan: WritePlan;
+  atMs: number;
+  resolve: (result: WriteResult) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { ok: true; result: WriteResult } | { ok: false; error: unknown };
+
 type ChangeRow = [rev: number, modelUUID: string, kind: string, id: string, removed: number, at: number];
 type EntityRow = [modelUUID: string, kind: string, id: string, data: string];
 
@@ -39,6 +51,11 @@ export class SqliteDriver implements StateDriver {
   readonly #db: SqliteDatabase;
   readonly #doorbell: Doorbell;
   readonly #write: (plan: WritePlan, atMs: number) => WriteResult;
+  readonly #writeMany: (batch: readonly QueuedWrite[]) => Outcome[];
+  /** Applies waiting for the end of this event-loop turn. */
+  #queue: QueuedWrite[] = [];
+  #batches = 0;
+  #batchedPlans = 0;
   readonly #stmt: Record<
     'upsert' | 'delete' | 'modelKeys' | 'revision' | 'logChange' | 'meta' | 'get' | 'changes' | 'revisionRows' | 'all',
     Statement
@@ -89,6 +106,16 @@ export class SqliteDriver implements StateDriver {
     };
     const txn = db.transaction((plan: WritePlan, atMs: number) => this.#writeSync(plan, atMs));
     this.#write = (plan, atMs) => txn.immediate(plan, atMs);
+    // Inside the outer transaction, better-sqlite3 runs `txn` as a SAVEPOINT: a plan that throws
+    // rolls back alone, and the others still commit.
+    const many = db.transaction((batch: readonly QueuedWrite[]): Outcome[] => batch.map((w) => {
+      try {
+        return { ok: true, result: txn(w.plan, w.atMs) };
+      } catch (err) {
+        return { ok: false, error: err };
+      }
+    }));
+    this.#writeMany = (batch) => many.immediate(batch);
     this.#checkpointer =
       config.path === ':memory:'
         ? undefined
@@ -113,13 +140,57 @@ export class SqliteDriver implements StateDriver {
 
   write(plan: WritePlan, atMs: number): Promise<WriteResult> {
     this.#checkOpen();
-    const result = this.#write(plan, atMs);
-    if (result.changes.length > 0) {
-      this.#checkpointer?.committed(result.changes.length);
-      this.#doorbell.ring({ rev: result.rev, changes: result.changes });
-      this.#peers?.publish({ kind: 'state', rev: result.rev, changes: result.changes });
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.#queue.push({ plan, atMs, resolve, reject });
+      if (this.#queue.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Commits every queued apply: one transaction for all, or (if that fails) one each. */
+  #flush(): void {
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    if (this.#closed) {
+      for (const w of batch) w.reject(new ModelwatchError('Stopped', 'state is closed'));
+      return;
     }
-    return Promise.resolve(result);
+    let outcomes: Outcome[];
+    if (batch.length === 1) {
+      outcomes = [this.#writeOne(batch[0] as QueuedWrite)];
+    } else {
+      try {
+        outcomes = this.#writeMany(batch);
+        this.#batches++;
+        this.#batchedPlans += batch.length;
+      } catch {
+        // The transaction itself failed (BEGIN or COMMIT): nothing of it was written. Each apply is
+        // tried alone, so only one the database refuses on its own fails.
+        outcomes = batch.map((w) => this.#writeOne(w));
+      }
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i] as Outcome;
+      if (!o.ok) {
+        w.reject(o.error);
+        return;
+      }
+      const result = o.result;
+      if (result.changes.length > 0) {
+        this.#checkpointer?.committed(result.changes.length);
+        this.#doorbell.ring({ rev: result.rev, changes: result.changes });
+        this.#peers?.publish({ kind: 'state', rev: result.rev, changes: result.changes });
+      }
+      w.resolve(result);
+    });
+  }
+
+  #writeOne(w: QueuedWrite): Outcome {
+    try {
+      return { ok: true, result: this.#write(w.plan, w.atMs) };
+    } catch (err) {
+      return { ok: false, error: err };
+    }
   }
 
   /** Runs inside the transaction: synchronous by construction (better-sqlite3 refuses promises). */
@@ -143,6 +214,9 @@ export class SqliteDriver implements StateDriver {
     const current = this.#revisionSync();
     if (changed.length === 0) return { rev: current, changes: [] };
     const rev = current + 1;
+    // The order a read of the log gives (model, kind, id; BINARY), so a backing delivers a revision's
+    // rows in one order whether it takes them from the ring or reads them.
+    if (changed.length > 1) changed.sort((a, b) => binaryCompare(a.id.modelUUID, b.id.modelUUID) || binaryCompare(a.id.kind, b.id.kind) || binaryCompare(a.id.id, b.id.id));
     const changes: StoredChange[] = changed.map(({ id, removed }) => {
       this.#stmt.logChange.run(rev, id.modelUUID, id.kind, id.id, removed ? 1 : 0, atMs);
       return { rev, kind: id.kind, modelUUID: id.modelUUID, id: id.id, removed, at: atMs };
@@ -252,6 +326,7 @@ export class SqliteDriver implements StateDriver {
   report(): Record<string, unknown> {
     return {
       backend: this.backend, subscribers: this.#doorbell.size,
+      groupCommit: { batches: this.#batches, plansInBatches: this.#batchedPlans },
       ...(this.#peers === undefined ? {} : { peerRings: this.#peerRings }),
       ...this.#checkpointer?.report(),
     };
@@ -263,6 +338,7 @@ export class SqliteDriver implements StateDriver {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush(); // applies already accepted are written, not dropped
     this.#closed = true;
     this.#unsubscribePeers?.();
     await this.#checkpointer?.close(); // before the writer's connection, whose close checkpoints the rest
@@ -276,6 +352,19 @@ export class SqliteDriver implements StateDriver {
   #checkOpen(): void {
     if (this.#closed) throw new ModelwatchError('Stopped', 'state is closed');
   }
+}
+
+/** SQLite's BINARY order (UTF-8 bytes, i.e. code points) of two strings. */
+function binaryCompare(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i) ?? 0;
+    const y = b.codePointAt(i) ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
 }
 
 function toChange(r: ChangeRow): StoredChange {

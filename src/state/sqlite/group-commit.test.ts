@@ -1,0 +1,74 @@
+// Group commit on SQLite: the applies of one event-loop turn share one transaction, yet each keeps
+// its own revision, in call order, and its own atomicity (a plan the database refuses rolls back
+// alone); a revision's rows come in log order whichever way a backing takes them; close() writes
+// what was accepted.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/index.js';
+import type { EntityInfo } from '../../core/index.js';
+import { openState } from '../open-state.js';
+import type { State } from '../state.js';
+import { modelUUID } from '../testdata/backends.js';
+
+const M = modelUUID(1);
+const machine = (id: string, n: number): EntityInfo => ({ kind: 'machine', modelUUID: M, id, data: { n } });
+const groupCommit = (s: State) => (s as unknown as { report(): { driver: { groupCommit: { batches: number; plansInBatches: number } } } }).report().driver.groupCommit;
+
+describe('sqlite group commit', () => {
+  let dir: string;
+  let path: string;
+  let state: State;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mw-gc-'));
+    path = join(dir, 'state.db');
+    state = await openState(`sqlite:${path}`, { clock: new ManualClock(1_000) });
+  });
+  afterEach(async () => {
+    await state.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies of one turn share a transaction, each at its own revision in call order', async () => {
+    const revs = await Promise.all(Array.from({ length: 10 }, (_, i) => state.update(machine(`m${i}`, i))));
+    expect(revs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(groupCommit(state)).toEqual({ batches: 1, plansInBatches: 10 });
+    expect((await state.changesSince(0)).map((c) => [c.rev, c.id])).toEqual(revs.map((rev, i) => [rev, `m${i}`]));
+  });
+
+  it('a plan the database refuses rolls back alone; the rest of its batch commits', async () => {
+    const raw = new Database(path);
+    raw.exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON entities WHEN NEW.id = 'poison'
+      BEGIN SELECT RAISE(ABORT, 'poison refused'); END`);
+    raw.close();
+    const before = state.update(machine('a', 1));
+    const poison = state.apply([{ op: 'update', entity: machine('b', 1) }, { op: 'update', entity: machine('poison', 1) }]);
+    const after = state.update(machine('c', 1));
+    await expect(poison).rejects.toThrow('poison refused');
+    expect([await before, await after]).toEqual([1, 2]);
+    expect((await state.list()).map((e) => e.id)).toEqual(['a', 'c']); // not b: its plan rolled back whole
+    expect((await state.changesSince(0)).map((c) => [c.rev, c.id])).toEqual([[1, 'a'], [2, 'c']]);
+  });
+
+  it("a revision's rows come in log order (model, kind, id), removals and updates mixed", async () => {
+    await state.apply([{ op: 'update', entity: machine('1', 0) }]);
+    const seen: string[] = [];
+    const backing = state.allWatcherBacking();
+    backing.watch((c) => seen.push(`${c.rev ?? 0}:${c.id}`));
+    await backing.getAll({ update: () => undefined, remove: () => undefined, get: () => undefined });
+    await state.apply([{ op: 'update', entity: machine('3', 0) }, { op: 'remove', id: { kind: 'machine', modelUUID: M, id: '1' } }, { op: 'update', entity: machine('2', 0) }]);
+    for (let i = 0; i < 20 && seen.length < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['2:1', '2:2', '2:3']);
+    expect((await state.changesSince(1)).map((c) => `${c.rev}:${c.id}`)).toEqual(seen);
+  });
+
+  it('close() writes the applies it had accepted', async () => {
+    const pending = [state.update(machine('x', 1)), state.update(machine('y', 1))];
+    await state.close();
+    expect(await Promise.all(pending)).toEqual([1, 2]);
+    state = await openState(`sqlite:${path}`, { clock: new ManualClock(1_000) });
+    expect((await state.list()).map((e) => e.id)).toEqual(['x', 'y']);
+  });
+});
