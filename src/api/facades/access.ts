@@ -62,12 +62,15 @@ function requireModelAccess(ctx: FacadeContext, who: Identity, need: ModelAccess
   const model = ctx.modelUUID;
   if (ctx.kind !== 'model' || model === undefined) throw rpcErrors.permissionDenied();
   if (who.kind === 'agent' && who.modelUUID !== model) throw rpcErrors.permissionDenied();
-  const check = (have: ModelAccess | ''): undefined => {
-    if (!accessAtLeast(have, need)) throw rpcErrors.permissionDenied();
-    return undefined;
-  };
   const have = cachedModelAccess(ctx.services, who, model);
-  return typeof have === 'string' ? check(have) : have.then(check);
+  // The cached answer (nearly every call) is checked without creating a closure.
+  if (typeof have === 'string') return requireAtLeast(have, need);
+  return have.then((h) => requireAtLeast(h, need));
+}
+
+function requireAtLeast(have: ModelAccess | '', need: ModelAccess): undefined {
+  if (!accessAtLeast(have, need)) throw rpcErrors.permissionDenied();
+  return undefined;
 }
 
 /** True when `facade` is offered on a connection of `kind`. */
