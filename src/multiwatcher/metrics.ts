@@ -1,7 +1,9 @@
 // Prometheus metrics of the worker (spec §5.6): names, types and help texts are exact. Gauges read
-// report() on each scrape; summaries are in milliseconds.
-import { Counter, Gauge, Summary } from 'prom-client';
+// report() on each scrape; summaries are in milliseconds, with quantiles over the latest 4,096
+// observations (recent-summary.ts).
+import { Counter, Gauge } from 'prom-client';
 import type { Metric, Registry } from 'prom-client';
+import { RecentSummary } from './recent-summary.js';
 
 const PERCENTILES = [0.5, 0.9, 0.99];
 
@@ -10,9 +12,9 @@ export class MultiwatcherMetrics {
   readonly #registry: Registry | undefined;
   readonly #all: Array<readonly [name: string, metric: Metric]>;
   readonly #registered: string[] = [];
-  readonly #append: Summary;
+  readonly #append: RecentSummary;
   readonly #dupe: Counter;
-  readonly #process: Summary;
+  readonly #process: RecentSummary;
 
   constructor(registry: Registry | undefined, report: () => Record<string, unknown>) {
     this.#registry = registry;
@@ -28,18 +30,18 @@ export class MultiwatcherMetrics {
         },
       }),
     ];
-    this.#append = new Summary({ name: 'modelwatch_multiwatcher_append', help: 'Time to append a queue entry in ms.', percentiles: PERCENTILES, registers: [] });
+    this.#append = new RecentSummary({ name: 'modelwatch_multiwatcher_append', help: 'Time to append a queue entry in ms.', percentiles: PERCENTILES });
     this.#dupe = new Counter({ name: 'modelwatch_multiwatcher_dupe', help: 'Count of duplicate watcher notifications already in queue.', registers: [] });
-    this.#process = new Summary({ name: 'modelwatch_multiwatcher_process', help: 'Time to process a queue entry in ms.', percentiles: PERCENTILES, registers: [] });
+    this.#process = new RecentSummary({ name: 'modelwatch_multiwatcher_process', help: 'Time to process a queue entry in ms.', percentiles: PERCENTILES });
     this.#all = [
       gauge('modelwatch_multiwatcher_watcher_count', 'The number of multiwatcher type watchers there are.', 'num-watchers'),
       gauge('modelwatch_multiwatcher_restart_count', 'The number of times the all watcher has been restarted.', 'restart-count'),
       gauge('modelwatch_multiwatcher_store_size', 'The number of entities in the store.', 'store-size'),
       gauge('modelwatch_multiwatcher_queue_size', 'The number of entries in the queue to process.', 'queue-size'),
       gauge('modelwatch_multiwatcher_queue_age', 'The age in seconds of the oldest queue entry.', 'queue-age'),
-      ['modelwatch_multiwatcher_append', this.#append],
+      ['modelwatch_multiwatcher_append', this.#append.metric],
       ['modelwatch_multiwatcher_dupe', this.#dupe],
-      ['modelwatch_multiwatcher_process', this.#process],
+      ['modelwatch_multiwatcher_process', this.#process.metric],
     ];
   }
 
