@@ -1,5 +1,5 @@
 // Benchmark of modelwatch/state (issue 4). SQLite: changes/s with 100 changes per transaction and
-// single-change transactions/s, each sustained (30 s; --quick 3 s). PostgreSQL: txn/s from 4 writer
+// single-change transactions/s, alone and 8 issued together (group commit), each sustained (30 s; --quick 3 s). PostgreSQL: txn/s from 4 writer
 // processes and commit → reader-in-another-process latency. getAll of 100,000 entities on both.
 // Peers on comparable workloads: etcd and NATS JetStream (skipped when unavailable).
 // Usage: npm run bench:state [-- --quick]   (PostgreSQL: MODELWATCH_TEST_POSTGRES or the local default)
@@ -130,12 +130,18 @@ async function benchSqlite() {
     const s = await sustain(SUSTAIN_S, 1, (t) => single.update(machine(t % 100_000, t)));
     await single.close();
     console.log(`sqlite  1 change/txn    : ${s.txnPerS} txn/s (slowest second ${s.slowestSecondTxnPerS}; ${s.txnPerCpuS} per CPU-s, ${s.txnPerMainThreadCpuS} per main-thread CPU-s, CPU share ${s.cpuShare}), p50 ${s.latencyMs.p50} ms p99 ${s.latencyMs.p99} ms`);
+    // 8 single-change applies issued together (as a controller's connections write): group commit.
+    const grouped = await openState(`sqlite:${join(dir, 'grouped.db')}`);
+    const c = await sustain(SUSTAIN_S, 8, (t) => Promise.all(Array.from({ length: 8 }, (_, j) => grouped.update(machine((t * 8 + j) % 100_000, t)))));
+    await grouped.close();
+    const applies = { perS: c.changesPerS, perCpuS: c.txnPerCpuS * 8, cpuUsPerApply: round(1e6 / (c.txnPerCpuS * 8), 1) };
+    console.log(`sqlite  1 change/txn ×8 : ${applies.perS} applies/s issued 8 at a time (${applies.perCpuS} per CPU-s = ${applies.cpuUsPerApply} µs CPU each, CPU share ${c.cpuShare}), group of 8 p50 ${c.latencyMs.p50} ms p99 ${c.latencyMs.p99} ms`);
     const big = await openState(`sqlite:${join(dir, 'getall.db')}`);
     await fill(big, GETALL_N, 1_000);
     const g = await timeGetAll(big, GETALL_N);
     await big.close();
     console.log(`sqlite  getAll          : ${g.entities} entities in ${g.ms} ms`);
-    return { batched100: b, single: s, getAll: g };
+    return { batched100: b, single: s, concurrent8: { ...c, applies }, getAll: g };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
