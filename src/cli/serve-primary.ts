@@ -9,6 +9,7 @@ import { prepareDatabase } from '../api/index.js';
 import { ClusterSupervisor } from '../cluster/index.js';
 import { SystemClock, errorMessage, pinoLogger } from '../core/index.js';
 import type { ServeOptions } from './serve-options.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 /** See the file comment; exits the process when the cluster has stopped. */
 export async function runServePrimary(options: ServeOptions): Promise<void> {
@@ -36,18 +37,7 @@ export async function runServePrimary(options: ServeOptions): Promise<void> {
     },
     () => undefined, // wait() below reports the failure
   );
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      process.stderr.write(`modelwatch serve: second ${signal}, exiting at once\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal });
-    supervisor.kill();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(logger, () => supervisor.kill(), ['SIGINT', 'SIGTERM']);
   try {
     await supervisor.wait();
     process.exit(0);

@@ -12,6 +12,7 @@ import { SystemClock, errorMessage, pinoLogger } from '../core/index.js';
 import { exitCodeOf } from './commands/usage-error.js';
 import { resolveServeOptions } from './serve-options.js';
 import { runServePrimary } from './serve-primary.js';
+import { stopOnSignals } from './stop-on-signals.js';
 import type { RawServeOptions, ServeOptions } from './serve-options.js';
 
 /** Adds the `serve` subcommand to the CLI. */
@@ -97,22 +98,9 @@ export async function runServe(options: ServeOptions): Promise<void> {
       else process.stdout.write(`modelwatch controller listening on ${url}\n`);
     },
   });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      process.stderr.write(`modelwatch serve: second ${signal}, exiting at once\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal });
-    controller.kill();
-  };
   // A worker leaves Ctrl-C (sent to the whole process group) to the primary, which sends it SIGTERM.
-  process.on('SIGINT', () => (link === undefined ? stop('SIGINT') : undefined));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  link?.onDisconnect(() => {
-    if (!stopping) stop('primary gone');
-  });
+  const stopper = stopOnSignals(logger, () => controller.kill(), link === undefined ? ['SIGINT', 'SIGTERM'] : ['SIGTERM']);
+  link?.onDisconnect(() => stopper.stopFor('primary gone'));
   try {
     await controller.wait();
     link?.close();
