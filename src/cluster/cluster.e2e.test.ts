@@ -8,8 +8,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { createTestDatabase, describePostgres, startControllerProcess } from '../testing/index.js';
+import { RawRpc, createTestDatabase, describePostgres, startControllerProcess } from '../testing/index.js';
 import type { ControllerProcess, TestDatabase } from '../testing/index.js';
 
 const ADMIN_PW = 'cluster-admin-pw';
@@ -38,37 +37,25 @@ async function put(base: string, path: string, body: unknown): Promise<number> {
 /** A raw RPC watcher: Login, WatchAll, then Next in a loop collecting deltas. */
 class Watcher {
   readonly deltas: unknown[][] = [];
-  #rid = 1;
-  readonly #pending = new Map<number, (f: Record<string, unknown>) => void>();
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d: Buffer) => {
-      const f = JSON.parse(d.toString()) as Record<string, unknown>;
-      this.#pending.get(f['request-id'] as number)?.(f);
-    });
-  }
+  private constructor(readonly rpc: RawRpc) {}
   static async open(url: string): Promise<Watcher> {
-    const ws = new WebSocket(url);
-    await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
-    const w = new Watcher(ws);
-    await w.call('Admin', 3, 'Login', { 'auth-tag': 'user-admin', credentials: ADMIN_PW });
-    const { 'watcher-id': id } = await w.call('Client', 6, 'WatchAll');
-    await w.call('AllWatcher', 1, 'Next', {}, id as string); // the snapshot
+    const rpc = await RawRpc.open(url);
+    await rpc.login('user-admin', ADMIN_PW);
+    const { 'watcher-id': id } = await rpc.call('Client', 6, 'WatchAll');
+    await rpc.call('AllWatcher', 1, 'Next', {}, id as string); // the snapshot
+    const w = new Watcher(rpc);
     void w.#loop(id as string);
     return w;
   }
+  get ws(): RawRpc['ws'] {
+    return this.rpc.ws;
+  }
   async #loop(id: string): Promise<void> {
     for (;;) {
-      const r = await this.call('AllWatcher', 1, 'Next', {}, id).catch(() => undefined);
+      const r = await this.rpc.call('AllWatcher', 1, 'Next', {}, id).catch(() => undefined);
       if (r === undefined) return;
       this.deltas.push(...(r.deltas as unknown[][]));
     }
-  }
-  call(type: string, version: number, request: string, params: Record<string, unknown> = {}, id?: string): Promise<Record<string, unknown>> {
-    const rid = this.#rid++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(rid, (f) => (f.error === undefined ? resolve(f.response as Record<string, unknown>) : reject(new Error(JSON.stringify(f.error)))));
-      this.ws.send(JSON.stringify({ 'request-id': rid, type, version, request, params, ...(id === undefined ? {} : { id }) }));
-    });
   }
 }
 

@@ -3,3 +3,4 @@ export { postgresTestUrl, describePostgres, createTestDatabase } from './postgre
 export type { TestDatabase } from './postgres.js';
 export { startControllerProcess, freePort } from './controller-process.js';
 export type { ControllerProcess } from './controller-process.js';
+export { RawRpc } from './raw-rpc.js';

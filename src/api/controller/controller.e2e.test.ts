@@ -9,7 +9,7 @@ import Client from '@canonical/jujulib/dist/api/facades/client/index.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createTestDatabase, describePostgres, startControllerProcess } from '../../testing/index.js';
+import { RawRpc, createTestDatabase, describePostgres, startControllerProcess } from '../../testing/index.js';
 import type { ControllerProcess, TestDatabase } from '../../testing/index.js';
 
 type WireDelta = [string, string, Record<string, unknown>];
@@ -36,39 +36,6 @@ async function defaultModel(base: string): Promise<string> {
   const m = (json.models as Array<{ name: string; uuid: string }>).find((x) => x.name === 'default');
   if (m === undefined) throw new Error('no default model');
   return m.uuid;
-}
-
-/** A minimal raw RPC client: Login, WatchAll with since-revision, Next. */
-class RawRpc {
-  #next = 1;
-  readonly #pending = new Map<number, (frame: Record<string, unknown>) => void>();
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => {
-      const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-      this.#pending.get(frame['request-id'] as number)?.(frame);
-    });
-  }
-  static async open(url: string): Promise<RawRpc> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    return new RawRpc(ws);
-  }
-  call(type: string, version: number, request: string, params: Record<string, unknown> = {}, id?: string): Promise<Record<string, unknown>> {
-    const rid = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(rid, (f) => (f.error === undefined ? resolve(f.response as Record<string, unknown>) : reject(new Error(f.error as string))));
-      this.ws.send(JSON.stringify({ 'request-id': rid, type, version, request, params, ...(id === undefined ? {} : { id }) }));
-    });
-  }
-  async login(): Promise<void> {
-    await this.call('Admin', 3, 'Login', { 'auth-tag': 'user-admin', credentials: ADMIN_PW });
-  }
-  close(): void {
-    this.ws.close();
-  }
 }
 
 describe('modelwatch serve (child process, SQLite)', () => {
@@ -211,7 +178,7 @@ describePostgres('two controllers on one PostgreSQL database', () => {
     expect(await until((n) => n > 0)).toBeGreaterThan(0);
 
     const rpc = await RawRpc.open(`${a.url.replace('http', 'ws')}/model/${uuid}/api`);
-    await rpc.login();
+    await rpc.login('user-admin', ADMIN_PW);
     await rpc.call('Entities', 1, 'Remove', { entities: [{ kind: 'model', 'model-uuid': uuid, id: uuid }] });
     rpc.close();
     // The removal reaches each controller through its multiwatcher; then the model is forgotten.
@@ -235,7 +202,7 @@ describePostgres('two controllers on one PostgreSQL database', () => {
 
   it('a watcher on B sees a write made on A', async () => {
     const rpc = await RawRpc.open(`${b.url.replace('http', 'ws')}/model/${model}/api`);
-    await rpc.login();
+    await rpc.login('user-admin', ADMIN_PW);
     const { 'watcher-id': id } = await rpc.call('Client', 8, 'WatchAll');
     await rpc.call('AllWatcher', 3, 'Next', {}, id as string);
     const next = rpc.call('AllWatcher', 3, 'Next', {}, id as string);
@@ -247,7 +214,7 @@ describePostgres('two controllers on one PostgreSQL database', () => {
 
   it('a client whose controller is killed resumes on the other from its revision, without loss or repeats', async () => {
     const rpc = await RawRpc.open(`${a.url.replace('http', 'ws')}/model/${model}/api`);
-    await rpc.login();
+    await rpc.login('user-admin', ADMIN_PW);
     const { 'watcher-id': id } = await rpc.call('Client', 8, 'WatchAll');
     const first = await rpc.call('AllWatcher', 3, 'Next', {}, id as string);
     const seenRev = first.revision as number;
@@ -256,7 +223,7 @@ describePostgres('two controllers on one PostgreSQL database', () => {
     rpc.close();
     for (let i = 0; i < 5; i++) await rest(b.url, 'PUT', `/v1/models/${model}/entities/unit/u-${i}`, { n: i });
     const again = await RawRpc.open(`${b.url.replace('http', 'ws')}/model/${model}/api`);
-    await again.login();
+    await again.login('user-admin', ADMIN_PW);
     const resumed = await again.call('Client', 8, 'WatchAll', { 'since-revision': seenRev });
     expect(resumed['resync-required']).toBeUndefined();
     const batch = await again.call('AllWatcher', 3, 'Next', {}, resumed['watcher-id'] as string);
