@@ -115,8 +115,11 @@ describe('modelwatch serve --workers 2 (child processes, SQLite)', () => {
     for (let n = 1; n <= 3; n++) expect(await put(ctl.url, `/v1/models/${model}/entities/machine/${n}`, { series: 'jammy' })).toBe(200);
     await eventually(() => watchers.every((w) => w.deltas.length >= 3), 'every watcher to see the three machines');
     for (const w of watchers) expect(w.deltas.map((d) => (d[2] as { id: string }).id).sort()).toEqual(['1', '2', '3']);
-    const after = metric((await fresh(`${ctl.url}/metrics`)).body, 'modelwatch_cluster_rings_relayed_total');
-    expect(after - before).toBeGreaterThanOrEqual(3);
+    const text = (await fresh(`${ctl.url}/metrics`)).body;
+    expect(metric(text, 'modelwatch_cluster_rings_relayed_total') - before).toBeGreaterThanOrEqual(3);
+    // Summed over the workers: every relayed ring was received by the other worker.
+    expect(metric(text, 'modelwatch_cluster_peer_rings_received_total')).toBe(metric(text, 'modelwatch_cluster_rings_relayed_total'));
+    expect(metric(text, 'modelwatch_cluster_peer_rings_sent_total')).toBe(metric(text, 'modelwatch_cluster_rings_relayed_total'));
     watchers.forEach((w) => w.ws.close());
   });
 

@@ -2,10 +2,10 @@
 // worker, and theirs come back (SqlitePeers); it tells the primary where it listens, answers the
 // primary's stats requests, and asks the primary for the whole cluster's metrics for `/metrics`.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger, TimerHandle } from '../core/index.js';
-import { ModelwatchError, errorMessage } from '../core/index.js';
+import { ModelwatchError, errorMessage, registeredMetric } from '../core/index.js';
 import type { PeerRing, SqlitePeers } from '../state/index.js';
 import { parseClusterMessage } from './messages.js';
 import type { ClusterMessage, WorkerStats } from './messages.js';
@@ -44,14 +44,21 @@ export class PrimaryLink implements SqlitePeers {
   #sent = 0;
   #received = 0;
   #refused = 0;
+  readonly #counters: { sent: Counter; received: Counter; refused: Counter } | undefined;
 
   constructor(config: PrimaryLinkConfig) {
     this.#config = config;
     this.#channel = config.channel ?? (process as unknown as IpcChannel);
     if (!this.#channel.connected) throw new ModelwatchError('NotValid', 'primary link not valid: this process has no IPC channel to a primary');
     this.#channel.on('message', this.#onMessage);
-    if (config.registry !== undefined) {
-      AggregatorRegistry.setRegistries([config.registry]);
+    const r = config.registry;
+    this.#counters = r === undefined ? undefined : {
+      sent: registeredMetric(r, 'modelwatch_cluster_peer_rings_sent_total', () => new Counter({ name: 'modelwatch_cluster_peer_rings_sent_total', help: "Rings this worker sent to the others (commits, presence) through the primary", registers: [r] })),
+      received: registeredMetric(r, 'modelwatch_cluster_peer_rings_received_total', () => new Counter({ name: 'modelwatch_cluster_peer_rings_received_total', help: "Rings of other workers this worker received", registers: [r] })),
+      refused: registeredMetric(r, 'modelwatch_cluster_messages_refused_total', () => new Counter({ name: 'modelwatch_cluster_messages_refused_total', help: 'Malformed cluster messages this worker dropped', registers: [r] })),
+    };
+    if (r !== undefined) {
+      AggregatorRegistry.setRegistries([r]);
       // Constructing one installs prom-client's answer to the primary's requests in this worker.
       new AggregatorRegistry();
     }
@@ -60,7 +67,10 @@ export class PrimaryLink implements SqlitePeers {
   }
 
   publish(ring: PeerRing): void {
-    if (this.#send({ type: 'modelwatch:ring', ring })) this.#sent++;
+    if (this.#send({ type: 'modelwatch:ring', ring })) {
+      this.#sent++;
+      this.#counters?.sent.inc();
+    }
   }
 
   subscribe(listener: (ring: PeerRing) => void): () => void {
@@ -122,6 +132,7 @@ export class PrimaryLink implements SqlitePeers {
     if (!parsed.ok) {
       if (!parsed.foreign) {
         this.#refused++;
+        this.#counters?.refused.inc();
         this.#config.logger.warn('cluster message refused', { reason: parsed.reason });
       }
       return;
@@ -129,6 +140,7 @@ export class PrimaryLink implements SqlitePeers {
     const m = parsed.message;
     if (m.type === 'modelwatch:ring') {
       this.#received++;
+      this.#counters?.received.inc();
       for (const l of [...this.#listeners]) {
         try {
           l(m.ring);
