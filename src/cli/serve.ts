@@ -107,6 +107,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
     process.exit(0);
   } catch (err) {
     logger.error('controller failed', { err: errorMessage(err) });
+    process.stderr.write(`modelwatch serve: ${errorMessage(err)}\n`);
     process.exit(1);
   }
 }

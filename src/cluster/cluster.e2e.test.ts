@@ -3,6 +3,7 @@
 // relay; a killed worker is restarted while the other serves on; SIGTERM stops every process.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -149,6 +150,41 @@ describe('modelwatch serve --workers 2 (child processes, SQLite)', () => {
     expect(await ctl.stop()).toBe(0);
     await eventually(() => [...pids].every((p) => !alive(p)), 'the workers to exit', 10_000);
   });
+});
+
+/** Runs `modelwatch serve <args>` on a fresh SQLite file to its exit; resolves with code and stderr. */
+async function serveToExit(args: readonly string[]): Promise<{ code: number | null; err: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-cluster-fail-'));
+  try {
+    const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--db', `sqlite:${join(dir, 'state.db')}`, '--log-level', 'silent', ...args], {
+      env: { ...process.env, MODELWATCH_ADMIN_PASSWORD: 'pw' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    return { code, err };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('modelwatch serve on a port that is taken', () => {
+  it('exits 1 naming the address, one process or a cluster, instead of retrying forever', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      for (const workers of ['1', '2']) {
+        const r = await serveToExit(['--listen', `127.0.0.1:${port}`, '--workers', workers]);
+        expect(r.code, `--workers ${workers}`).toBe(1);
+        expect(r.err).toMatch(/EADDRINUSE/);
+        if (workers === '2') expect(r.err).toMatch(/before the controller listened/);
+      }
+    } finally {
+      blocker.close();
+    }
+  }, 90_000);
 });
 
 describe('modelwatch serve --workers 2 that cannot start', () => {

@@ -80,9 +80,17 @@ export class Controller implements Worker, Reporter {
     for (const k of ['clock', 'logger', 'registry', 'db'] as const) {
       if ((config as Partial<ControllerConfig>)[k] === undefined) throw new NotValidError(`missing ${k} not valid`);
     }
-    const engine = new Engine({ clock: config.clock, logger: config.logger, registry: config.registry, errorDelayMs: 1000, maxDelayMs: 30_000 });
+    let listened = false;
+    const engine = new Engine({
+      clock: config.clock, logger: config.logger, registry: config.registry, errorDelayMs: 1000, maxDelayMs: 30_000,
+      // The address cannot be had (in use, not ours, not here) before the first listen: a start that
+      // cannot succeed ends the controller with that error instead of retrying it forever. After a
+      // first listen, a restart that meets it keeps retrying (the port may come back).
+      isFatal: (err) => !listened && isListenError(err),
+    });
     const c = new Controller(engine);
     const onListening = (url: string): void => {
+      listened = true;
       c.#listening.resolve(url);
       config.onListening?.(url);
     };
@@ -106,6 +114,14 @@ export class Controller implements Worker, Reporter {
   report(): Record<string, unknown> {
     return this.#engine.report();
   }
+}
+
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+
+/** True for a listen error no retry can fix by itself (the address is taken, forbidden or absent). */
+function isListenError(err: Error): boolean {
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === 'string' && LISTEN_ERRORS.has(code);
 }
 
 /** The controller's manifolds, by name. */
