@@ -52,6 +52,22 @@ describe('sqlite group commit', () => {
     expect((await state.changesSince(0)).map((c) => [c.rev, c.id])).toEqual([[1, 'a'], [2, 'c']]);
   });
 
+  it('a plan that makes SQLite roll back the whole transaction takes no other apply with it, and none is written twice', async () => {
+    // RAISE(ROLLBACK) stands for what SQLite answers to a full disk or an I/O error: it ends the
+    // whole transaction, savepoints and all, so the plans after it must not run on their own.
+    const raw = new Database(path);
+    raw.exec(`CREATE TRIGGER rollback_poison BEFORE INSERT ON entities WHEN NEW.id = 'poison'
+      BEGIN SELECT RAISE(ROLLBACK, 'poison rolled back'); END`);
+    raw.close();
+    const first = state.update(machine('a', 1));
+    const poison = state.update(machine('poison', 1));
+    const rest = [state.update(machine('c', 1)), state.update(machine('c', 2))];
+    await expect(poison).rejects.toThrow('poison rolled back');
+    expect([await first, ...(await Promise.all(rest))]).toEqual([1, 2, 3]);
+    expect((await state.changesSince(0)).map((c) => [c.rev, c.id])).toEqual([[1, 'a'], [2, 'c'], [3, 'c']]);
+    expect((await state.get({ kind: 'machine', modelUUID: M, id: 'c' }))?.data).toEqual({ n: 2 });
+  });
+
   it("a revision's rows come in log order (model, kind, id), removals and updates mixed", async () => {
     await state.apply([{ op: 'update', entity: machine('1', 0) }]);
     const seen: string[] = [];

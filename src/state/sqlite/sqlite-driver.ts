@@ -107,11 +107,15 @@ export class SqliteDriver implements StateDriver {
     const txn = db.transaction((plan: WritePlan, atMs: number) => this.#writeSync(plan, atMs));
     this.#write = (plan, atMs) => txn.immediate(plan, atMs);
     // Inside the outer transaction, better-sqlite3 runs `txn` as a SAVEPOINT: a plan that throws
-    // rolls back alone, and the others still commit.
+    // rolls back alone, and the others still commit. Some errors (a full disk, an I/O error,
+    // RAISE(ROLLBACK)) make SQLite roll back the whole transaction instead: then `txn` would run the
+    // next plans as transactions of their own, committed out of call order and written again by the
+    // retry, so the batch is abandoned and #flush retries each plan alone.
     const many = db.transaction((batch: readonly QueuedWrite[]): Outcome[] => batch.map((w) => {
       try {
         return { ok: true, result: txn(w.plan, w.atMs) };
       } catch (err) {
+        if (!db.inTransaction) throw err;
         return { ok: false, error: err };
       }
     }));
@@ -164,8 +168,8 @@ export class SqliteDriver implements StateDriver {
         this.#batches++;
         this.#batchedPlans += batch.length;
       } catch {
-        // The transaction itself failed (BEGIN or COMMIT): nothing of it was written. Each apply is
-        // tried alone, so only one the database refuses on its own fails.
+        // The transaction itself failed (BEGIN, COMMIT, or a rollback of all of it): nothing of it
+        // was written. Each apply is tried alone, so only one the database refuses on its own fails.
         outcomes = batch.map((w) => this.#writeOne(w));
       }
     }
