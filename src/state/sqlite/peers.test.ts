@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, entityKey, hasCode } from '../../core/index.js';
+import { ManualClock, MemoryLogger, entityKey, hasCode } from '../../core/index.js';
 import type { BackingChange, BackingStore, EntityInfo } from '../../core/index.js';
 import { openState } from '../open-state.js';
 import type { PeerRing, SqlitePeers } from '../peers.js';
@@ -118,6 +118,32 @@ describe('SQLite peers (one file, several processes)', () => {
     for (let i = 0; i < 20 && heard.length < 1; i++) await tick();
     expect(heard).toEqual([M]);
     expect(pb.sent).toEqual([]);
+  });
+
+  it('a publish that throws is logged; every apply of the turn still settles and rings here, and close() still closes', async () => {
+    setup();
+    const logger = new MemoryLogger();
+    const broken: SqlitePeers = { publish: () => { throw new Error('relay down'); }, subscribe: () => () => undefined };
+    const a = await openState(`sqlite:${join(dir, 'state.db')}`, { clock: new ManualClock(0), logger, peers: broken });
+    opened.push(a);
+    const backing = a.allWatcherBacking();
+    const seen: string[] = [];
+    backing.watch((c) => seen.push(c.id));
+    await backing.getAll(mapStore());
+    const settled: unknown[] = [];
+    for (const id of ['0', '1']) a.update(machine(id, 1)).then((rev) => settled.push(rev), (err: unknown) => settled.push(err));
+    for (let i = 0; i < 20 && settled.length < 2; i++) await tick();
+    expect(settled).toEqual([1, 2]);
+    expect(seen).toEqual(['0', '1']);
+    expect(logger.at('error').map((r) => r.msg)).toEqual(['state peers publish failed', 'state peers publish failed']);
+    const last = a.update(machine('2', 1));
+    const heard: string[] = [];
+    a.presenceStore().onRing((m) => heard.push(m));
+    expect(() => a.presenceStore().ring(M)).not.toThrow(); // its caller rings after a write and has no catch
+    await tick();
+    expect(heard).toEqual([M]);
+    await a.close(); // writes the accepted apply, whose publish throws too
+    expect(await last).toBe(3);
   });
 
   it('peers are refused where they make no sense, and when malformed', async () => {

@@ -20,6 +20,7 @@ import type { UserStore } from '../users/index.js';
 import { SqliteUserStore } from '../users/index.js';
 import { SqlitePresenceStore } from '../presence/index.js';
 import type { PeerRing, SqlitePeers } from '../peers.js';
+import { loggedPeers } from '../peers.js';
 
 /** Latest revision: the newest change row, or the counter compaction left when it deleted all. */
 const REVISION_EXPR = `max(coalesce((SELECT max(rev) FROM changes), 0), (SELECT value FROM meta WHERE key = '${META.revision}'))`;
@@ -130,7 +131,7 @@ export class SqliteDriver implements StateDriver {
             framesPerCheckpoint: config.limits.sqliteCheckpointFrames,
             busyTimeoutMs: config.limits.sqliteBusyTimeoutMs,
           });
-    this.#peers = config.peers;
+    this.#peers = config.peers === undefined ? undefined : loggedPeers(config.peers, config.logger);
     this.#unsubscribePeers = config.peers?.subscribe((ring) => this.#onPeerRing(ring));
   }
 
