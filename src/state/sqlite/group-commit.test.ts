@@ -6,12 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../core/index.js';
 import type { EntityInfo } from '../../core/index.js';
 import { openState } from '../open-state.js';
 import type { State } from '../state.js';
 import { modelUUID } from '../testdata/backends.js';
+import { WalCheckpointer } from './checkpointer.js';
 
 const M = modelUUID(1);
 const machine = (id: string, n: number): EntityInfo => ({ kind: 'machine', modelUUID: M, id, data: { n } });
@@ -36,6 +37,17 @@ describe('sqlite group commit', () => {
     expect(revs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(groupCommit(state)).toEqual({ batches: 1, plansInBatches: 10 });
     expect((await state.changesSince(0)).map((c) => [c.rev, c.id])).toEqual(revs.map((rev, i) => [rev, `m${i}`]));
+  });
+
+  it('the checkpointer counts a shared transaction as one commit (its frame estimate is per commit)', async () => {
+    const committed = vi.spyOn(WalCheckpointer.prototype, 'committed');
+    try {
+      await Promise.all([state.apply([{ op: 'update', entity: machine('a', 1) }, { op: 'update', entity: machine('b', 1) }]), state.update(machine('c', 1)), state.update(machine('c', 1))]);
+      await state.update(machine('d', 1));
+      expect(committed.mock.calls).toEqual([[3], [1]]);
+    } finally {
+      committed.mockRestore();
+    }
   });
 
   it('a plan the database refuses rolls back alone; the rest of its batch commits', async () => {

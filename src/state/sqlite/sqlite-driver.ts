@@ -161,11 +161,13 @@ export class SqliteDriver implements StateDriver {
       return;
     }
     let outcomes: Outcome[];
+    let shared = false; // all of the batch in one transaction, so one commit
     if (batch.length === 1) {
       outcomes = [this.#writeOne(batch[0] as QueuedWrite)];
     } else {
       try {
         outcomes = this.#writeMany(batch);
+        shared = true;
         this.#batches++;
         this.#batchedPlans += batch.length;
       } catch {
@@ -173,6 +175,11 @@ export class SqliteDriver implements StateDriver {
         // was written. Each apply is tried alone, so only one the database refuses on its own fails.
         outcomes = batch.map((w) => this.#writeOne(w));
       }
+    }
+    if (shared) {
+      // The checkpointer estimates frames per commit (one per row plus one for the commit).
+      const rows = outcomes.reduce((n, o) => n + (o.ok ? o.result.changes.length : 0), 0);
+      if (rows > 0) this.#checkpointer?.committed(rows);
     }
     batch.forEach((w, i) => {
       const o = outcomes[i] as Outcome;
@@ -182,7 +189,7 @@ export class SqliteDriver implements StateDriver {
       }
       const result = o.result;
       if (result.changes.length > 0) {
-        this.#checkpointer?.committed(result.changes.length);
+        if (!shared) this.#checkpointer?.committed(result.changes.length);
         this.#doorbell.ring({ rev: result.rev, changes: result.changes });
         this.#peers?.publish({ kind: 'state', rev: result.rev, changes: result.changes });
       }
