@@ -57,6 +57,9 @@ describe('validation', () => {
       [{ ...ok, id: '' }, /entity\.id/],
       [{ ...ok, id: 'x'.repeat(256) }, /entity\.id/],
       [{ ...ok, id: 'a\nb' }, /control characters/],
+      // A lone surrogate would come back from the database as U+FFFD: the id could not be used again.
+      [{ ...ok, id: 'a\uD800' }, /no lone surrogates/],
+      [{ ...ok, id: '\uDC00b' }, /no lone surrogates/],
       [{ ...ok, data: [] }, /entity\.data/],
       [{ ...ok, data: { n: Infinity } }, /finite/],
       [{ ...ok, data: { f: () => 1 } }, /not JSON/],
@@ -95,5 +98,11 @@ describe('seededRandom', () => {
     const xs = Array.from({ length: 100 }, () => a());
     expect(xs).toEqual(Array.from({ length: 100 }, () => b()));
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('ids of any script', () => {
+  it('accepts astral characters (a well-formed surrogate pair) in an id', () => {
+    expect(() => validateEntityInfo({ kind: 'unit', modelUUID: '00000000-0000-4000-8000-000000000001', id: 'app/😀', data: {} })).not.toThrow();
   });
 });

@@ -8,6 +8,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 // Control characters: C0, DEL and C1.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+/** A lone (unpaired) surrogate: with the u flag a valid pair is one code point and never matches. */
+const LONE_SURROGATE_RE = /\p{Cs}/u;
 
 /** Longest entity id, in characters. */
 export const MAX_ID_LENGTH = 255;
@@ -41,6 +43,9 @@ export function validateId(id: unknown, field = 'id'): asserts id is string {
     throw notValid(field, `not valid: must be a string of 1 to ${MAX_ID_LENGTH} characters`);
   }
   if (CONTROL_RE.test(id)) throw notValid(field, `${JSON.stringify(id)} not valid: must not contain control characters`);
+  // A database stores text as UTF-8, which has no lone surrogate: SQLite would give the id back as
+  // U+FFFD characters, so the id a list returned could not be used again.
+  if (LONE_SURROGATE_RE.test(id)) throw notValid(field, `${JSON.stringify(id)} not valid: must be well-formed Unicode (no lone surrogates)`);
 }
 
 /** Validates an identity (kind, modelUUID, id; a model's id must be its UUID). */
