@@ -100,3 +100,20 @@ describe('sqlite group commit', () => {
     expect((await state.list()).map((e) => e.id)).toEqual(['x', 'y']);
   });
 });
+
+describe('sqlite group commit bounds', () => {
+  it('takes at most 256 applies a transaction; more issued together go in the next, still in call order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-gc-bound-'));
+    const state = await openState(`sqlite:${join(dir, 'state.db')}`, { clock: new ManualClock(1_000) });
+    try {
+      const revs = await Promise.all(Array.from({ length: 600 }, (_, i) => state.update(machine(`m${i}`, i))));
+      expect(revs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      expect(groupCommit(state)).toEqual({ batches: 3, plansInBatches: 600 });
+      const more = Array.from({ length: 300 }, (_, i) => state.update(machine(`n${i}`, i)));
+      await state.close(); // writes all 300, across two transactions
+      expect((await Promise.all(more)).at(-1)).toBe(900);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

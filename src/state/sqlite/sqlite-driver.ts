@@ -25,6 +25,9 @@ import { loggedPeers } from '../peers.js';
 /** Latest revision: the newest change row, or the counter compaction left when it deleted all. */
 const REVISION_EXPR = `max(coalesce((SELECT max(rev) FROM changes), 0), (SELECT value FROM meta WHERE key = '${META.revision}'))`;
 
+/** Most applies one group-commit transaction takes (PostgreSQL's batches take 64). */
+const MAX_GROUP = 256;
+
 /** An apply waiting for the end of the event-loop turn. */
 interface QueuedWrite {
   plan: WritePlan;
@@ -153,9 +156,12 @@ export class SqliteDriver implements StateDriver {
 
   /** Commits every queued apply: one transaction for all, or (if that fails) one each. */
   #flush(): void {
-    const batch = this.#queue;
-    if (batch.length === 0) return;
-    this.#queue = [];
+    if (this.#queue.length === 0) return;
+    // At most MAX_GROUP plans a transaction, so one write lock hold (and WAL append) stays bounded;
+    // the rest go in the next turn's transaction, still in call order.
+    const batch = this.#queue.length <= MAX_GROUP ? this.#queue : this.#queue.slice(0, MAX_GROUP);
+    this.#queue = batch === this.#queue ? [] : this.#queue.slice(MAX_GROUP);
+    if (this.#queue.length > 0) setImmediate(() => this.#flush());
     if (this.#closed) {
       for (const w of batch) w.reject(new ModelwatchError('Stopped', 'state is closed'));
       return;
@@ -350,7 +356,7 @@ export class SqliteDriver implements StateDriver {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#flush(); // applies already accepted are written, not dropped
+    while (this.#queue.length > 0) this.#flush(); // applies already accepted are written, not dropped
     this.#closed = true;
     this.#unsubscribePeers?.();
     await this.#checkpointer?.close(); // before the writer's connection, whose close checkpoints the rest
