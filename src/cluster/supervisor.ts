@@ -153,7 +153,13 @@ export class ClusterSupervisor implements Worker, Reporter {
     slot.startedAt = this.#config.clock.now();
     this.#metrics?.running.inc();
     worker.on('message', (m: unknown) => this.#receive(worker, m));
-    worker.on('exit', (code: number | null, signal: string | null) => this.#exited(slot, worker, code, signal));
+    worker.on('exit', (code: number | null, signal: string | null) => this.#exited(slot, worker, signal === null ? `code ${String(code)}` : `signal ${signal}`));
+    // Without a listener, an 'error' event throws in the primary and takes every worker down with it.
+    worker.on('error', (err: Error) => {
+      // A worker that never spawned (ENOENT, EAGAIN, EMFILE) emits only 'error', never 'exit'.
+      if (worker.process.pid === undefined) this.#exited(slot, worker, `error ${err.message}`);
+      else this.#config.logger.warn('cluster worker error', { worker: slot.index, error: err.message });
+    });
   }
 
   #receive(from: ClusterWorker, raw: unknown): void {
@@ -183,11 +189,10 @@ export class ClusterSupervisor implements Worker, Reporter {
     }
   }
 
-  #exited(slot: Slot, worker: ClusterWorker, code: number | null, signal: string | null): void {
+  #exited(slot: Slot, worker: ClusterWorker, how: string): void {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     this.#metrics?.running.dec();
-    const how = signal === null ? `code ${String(code)}` : `signal ${signal}`;
     if (this.#stopping) {
       this.#settleIfDone();
       return;
@@ -228,7 +233,9 @@ export class ClusterSupervisor implements Worker, Reporter {
 function send(w: ClusterWorker, m: ClusterMessage): void {
   if (!w.isConnected()) return;
   try {
-    w.send(m);
+    // A worker that just died may still count as connected; the write then fails (EPIPE). The
+    // callback takes that failure instead of an 'error' event; the worker's exit event handles it.
+    w.send(m, () => undefined);
   } catch {
     // The worker is exiting; its exit event handles it.
   }
