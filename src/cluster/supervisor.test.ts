@@ -106,4 +106,12 @@ describe('ClusterSupervisor', { timeout: 10_000 }, () => {
       cluster.setupPrimary({ cwd: process.cwd() });
     }
   });
+
+  it('listening() rejects with Stopped when the cluster is stopped before any worker listened', async () => {
+    const s = start(new ManualClock(), 1, { env: { FAKE_MODE: 'silent' } });
+    s.kill();
+    await s.wait();
+    const err: unknown = await Promise.race([s.listening().then(() => 'resolved', (e: unknown) => e), new Promise((r) => setTimeout(() => r('still pending'), 1000))]);
+    expect(hasCode(err, 'Stopped')).toBe(true);
+  });
 });

@@ -85,7 +85,10 @@ export class ClusterSupervisor implements Worker, Reporter {
     return s;
   }
 
-  /** Resolves with the API URL once the first worker listens; rejects if the cluster fails first. */
+  /**
+   * Resolves with the API URL once the first worker listens.
+   * @throws ModelwatchError (rejects) when the cluster fails first, or Stopped when kill() comes first.
+   */
   listening(): Promise<string> {
     return this.#listening.promise;
   }
@@ -121,6 +124,8 @@ export class ClusterSupervisor implements Worker, Reporter {
   kill(): void {
     if (this.#stopping) return;
     this.#stopping = true;
+    // No worker will listen now; a caller awaiting listening() must not wait forever (no-op once settled).
+    this.#listening.reject(this.#failure ?? new ModelwatchError('Stopped', 'the cluster was stopped before a worker listened'));
     for (const slot of this.#slots) {
       slot.restartTimer?.cancel();
       slot.restartTimer = undefined;
