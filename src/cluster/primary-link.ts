@@ -176,7 +176,9 @@ export class PrimaryLink implements SqlitePeers {
   #send(message: ClusterMessage): boolean {
     if (this.#closed || !this.#channel.connected) return false;
     try {
-      return this.#channel.send(message);
+      // send() returns false for a long backlog of unsent messages, yet queues this one all the same.
+      this.#channel.send(message);
+      return true;
     } catch {
       return false; // the channel closed under us: the primary is gone, and onDisconnect says so
     }
