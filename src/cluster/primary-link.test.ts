@@ -1,5 +1,10 @@
 // A worker's link to the primary, over a fake IPC channel that behaves as Node's `process` does.
+import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, nullLogger } from '../core/index.js';
 import { PrimaryLink } from './primary-link.js';
@@ -33,5 +38,37 @@ describe('PrimaryLink', () => {
     await expect(text).resolves.toBe('up 1\n');
     expect(link.report()).toMatchObject({ ringsSent: 1 });
     link.close();
+  });
+
+  it('a send after the primary is gone (EPIPE, before the disconnect is seen) does not crash the worker', async () => {
+    // A real child process, so the failed write is Node's own.
+    const dir = mkdtempSync(join(tmpdir(), 'mw-link-'));
+    const src = (f: string): string => JSON.stringify(fileURLToPath(new URL(f, import.meta.url)));
+    const script = join(dir, 'worker.ts');
+    writeFileSync(script, `
+      import { PrimaryLink } from ${src('./primary-link.ts')};
+      import { ManualClock, nullLogger } from ${src('../core/index.ts')};
+      const link = new PrimaryLink({ index: 0, clock: new ManualClock(), logger: nullLogger });
+      process.on('message', (m) => {
+        if (m !== 'go') return;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300); // the parent closes the channel meanwhile
+        link.publish({ kind: 'presence', modelUUID: 'm' });
+        link.clusterMetrics().catch(() => undefined);
+      });
+      process.on('disconnect', () => setTimeout(() => process.exit(0), 100));
+      process.send('ready');
+    `);
+    try {
+      const child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      let err = '';
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      await new Promise((r) => child.once('message', r));
+      child.send('go');
+      child.disconnect();
+      expect(await exited, err).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,8 @@ import type { ClusterMessage, WorkerStats } from './messages.js';
 /** The IPC channel to the primary: `process` in a cluster worker. */
 export interface IpcChannel {
   readonly connected: boolean;
-  send(message: unknown): boolean;
+  /** Without a callback, a failed write (EPIPE: the primary is gone) is an 'error' event on `process`. */
+  send(message: unknown, callback?: (error: Error | null) => void): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'disconnect', listener: () => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
@@ -102,11 +103,12 @@ export class PrimaryLink implements SqlitePeers {
         reject(new ModelwatchError('TryAgain', 'the primary did not answer the metrics request in time'));
       }, this.#config.metricsTimeoutMs ?? 5000);
       this.#pending.set(id, { resolve, reject, timer });
-      if (!this.#send({ type: 'modelwatch:metrics-request', id })) {
+      const failed = (): void => {
+        if (!this.#pending.delete(id)) return;
         timer.cancel();
-        this.#pending.delete(id);
         reject(new ModelwatchError('Stopped', 'no IPC channel to the primary'));
-      }
+      };
+      if (!this.#send({ type: 'modelwatch:metrics-request', id }, failed)) failed();
     });
   }
 
@@ -173,11 +175,15 @@ export class PrimaryLink implements SqlitePeers {
     };
   }
 
-  #send(message: ClusterMessage): boolean {
+  /** False when the message cannot go; `onFailed` runs if a write that went fails later. */
+  #send(message: ClusterMessage, onFailed?: () => void): boolean {
     if (this.#closed || !this.#channel.connected) return false;
     try {
       // send() returns false for a long backlog of unsent messages, yet queues this one all the same.
-      this.#channel.send(message);
+      // The callback takes a failed write, which would otherwise throw as an unhandled 'error' event.
+      this.#channel.send(message, (err) => {
+        if (err !== null) onFailed?.();
+      });
       return true;
     } catch {
       return false; // the channel closed under us: the primary is gone, and onDisconnect says so
