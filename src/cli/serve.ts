@@ -61,6 +61,9 @@ export async function runServe(options: ServeOptions): Promise<void> {
     return;
   }
   const index = options.workers > 1 ? workerIndex(process.env.MODELWATCH_WORKER_INDEX, options.workers) : undefined;
+  // A worker leaves Ctrl-C (sent to the whole process group) to the primary, which sends it SIGTERM.
+  // Not handling SIGINT is not ignoring it: the default action would kill the worker mid-request.
+  if (index !== undefined) process.on('SIGINT', () => undefined);
   const log = pino({ level: options.logLevel, base: { svc: 'modelwatch', ...(index === undefined ? {} : { worker: index }) } });
   const logger = pinoLogger(log);
   const clock = new SystemClock();
@@ -98,7 +101,6 @@ export async function runServe(options: ServeOptions): Promise<void> {
       else process.stdout.write(`modelwatch controller listening on ${url}\n`);
     },
   });
-  // A worker leaves Ctrl-C (sent to the whole process group) to the primary, which sends it SIGTERM.
   const stopper = stopOnSignals(logger, () => controller.kill(), link === undefined ? ['SIGINT', 'SIGTERM'] : ['SIGTERM']);
   link?.onDisconnect(() => stopper.stopFor('primary gone'));
   try {
