@@ -136,6 +136,10 @@ describe('modelwatch serve --workers 2 (child processes, SQLite)', () => {
     await eventually(() => !alive(victim.pid), 'the worker to die');
     // The survivor answers meanwhile (the primary hands new connections only to live workers).
     expect((await fresh(`${ctl.url}/healthz`)).status).toBe(200);
+    // Past the 1 s back-off the new worker is starting: /metrics does not wait for it (it is asked only
+    // once it listens); it used to wait 5 s and answer 500.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await fresh(`${ctl.url}/metrics`)).status).toBe(200);
     await eventually(async () => {
       const hs = await Promise.all([health(ctl.url), health(ctl.url)]);
       return hs.some((h) => h.worker === victim.worker && h.pid !== victim.pid);

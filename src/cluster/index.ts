@@ -9,4 +9,4 @@ export type { ClusterSupervisorConfig } from './supervisor.js';
 export { PrimaryLink } from './primary-link.js';
 export type { PrimaryLinkConfig, IpcChannel } from './primary-link.js';
 export { parseClusterMessage } from './messages.js';
-export type { ClusterMessage, ParsedMessage, WorkerStats } from './messages.js';
+export type { ClusterMessage, ParsedMessage, RegistryMetrics, WorkerStats } from './messages.js';

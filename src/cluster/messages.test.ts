@@ -13,6 +13,9 @@ describe('cluster messages', () => {
       { type: 'modelwatch:metrics-request', id: 0 },
       { type: 'modelwatch:metrics', id: 1, text: '' },
       { type: 'modelwatch:metrics', id: 1, error: 'timed out' },
+      { type: 'modelwatch:registry-request', id: 3 },
+      { type: 'modelwatch:registry', id: 3, metrics: [{ name: 'up', help: 'h', type: 'gauge', aggregator: 'sum', values: [{ value: 1, labels: {} }] }] },
+      { type: 'modelwatch:registry', id: 3, error: 'collect failed' },
       { type: 'modelwatch:stats-request', id: 2, resetEventLoop: true, settle: false },
       { type: 'modelwatch:stats', id: 2, stats: { index: 0, pid: 1, rssBytes: 1, heapUsedBytes: 1, cpuUs: 1, eventLoopDelayMs: { p50: 1, p99: 2, max: 3 } } },
     ]) expect(parseClusterMessage(m), m.type).toEqual({ ok: true, message: m });
@@ -34,6 +37,9 @@ describe('cluster messages', () => {
       [{ type: 'modelwatch:listening', url: 'ftp://x' }, /url not valid/],
       [{ type: 'modelwatch:metrics-request', id: -1 }, /id not valid/],
       [{ type: 'modelwatch:metrics', id: 1 }, /needs an id and text or error/],
+      [{ type: 'modelwatch:registry-request' }, /id not valid/],
+      [{ type: 'modelwatch:registry', id: 1, metrics: [{ name: 'up', help: 'h', type: 'gauge', values: [] }] }, /needs an id and metrics or error/],
+      [{ type: 'modelwatch:registry', id: 1, metrics: [], error: 'x' }, /needs an id and metrics or error/],
       [{ type: 'modelwatch:stats-request', id: 1, resetEventLoop: 'yes', settle: false }, /fields not valid/],
       [{ type: 'modelwatch:stats', id: 1, stats: { index: 0 } }, /stats not valid/],
     ];

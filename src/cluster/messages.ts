@@ -14,6 +14,9 @@ export interface WorkerStats {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
+/** A worker's registry as prom-client's getMetricsAsJSON() gives it, for AggregatorRegistry.aggregate(). */
+export type RegistryMetrics = ReadonlyArray<{ name: string; help: string; type: unknown; aggregator: string; values: readonly unknown[] }>;
+
 export type ClusterMessage =
   /** worker → primary → every other worker: a commit's exact rows, or a presence ring. */
   | { type: 'modelwatch:ring'; ring: PeerRing }
@@ -22,6 +25,12 @@ export type ClusterMessage =
   /** worker → primary: the cluster's metrics, please; primary → worker: here they are (or why not). */
   | { type: 'modelwatch:metrics-request'; id: number }
   | { type: 'modelwatch:metrics'; id: number; text?: string; error?: string }
+  /**
+   * primary → worker: your registry, please (for a cluster /metrics; asked only of workers that
+   * listen); worker → primary: here (prom-client's getMetricsAsJSON), or why not.
+   */
+  | { type: 'modelwatch:registry-request'; id: number }
+  | { type: 'modelwatch:registry'; id: number; metrics?: RegistryMetrics; error?: string }
   /** primary → worker: your stats (after a settling GC when `settle`); worker → primary: here. */
   | { type: 'modelwatch:stats-request'; id: number; resetEventLoop: boolean; settle: boolean }
   | { type: 'modelwatch:stats'; id: number; stats: WorkerStats };
@@ -48,6 +57,11 @@ export function parseClusterMessage(value: unknown): ParsedMessage {
       return isId(m.id) ? { ok: true, message: m as ClusterMessage } : bad('id not valid');
     case 'modelwatch:metrics':
       return isId(m.id) && (typeof m.text === 'string' || typeof m.error === 'string') ? { ok: true, message: m as ClusterMessage } : bad('needs an id and text or error');
+    case 'modelwatch:registry-request':
+      return isId(m.id) ? { ok: true, message: m as ClusterMessage } : bad('id not valid');
+    case 'modelwatch:registry':
+      return isId(m.id) && (isRegistryMetrics(m.metrics) ? m.error === undefined : m.metrics === undefined && typeof m.error === 'string')
+        ? { ok: true, message: m as ClusterMessage } : bad('needs an id and metrics or error');
     case 'modelwatch:stats-request':
       return isId(m.id) && typeof m.resetEventLoop === 'boolean' && typeof m.settle === 'boolean' ? { ok: true, message: m as ClusterMessage } : bad('fields not valid');
     case 'modelwatch:stats':
@@ -66,6 +80,14 @@ function isPeerRing(v: unknown): v is PeerRing {
     const x = c as Record<string, unknown> | null;
     return x !== null && typeof x === 'object' && x.rev === r.rev && typeof x.kind === 'string' && typeof x.modelUUID === 'string'
       && typeof x.id === 'string' && typeof x.removed === 'boolean' && typeof x.at === 'number';
+  });
+}
+
+function isRegistryMetrics(v: unknown): v is RegistryMetrics {
+  return Array.isArray(v) && v.every((x: unknown) => {
+    const m = x as Record<string, unknown> | null;
+    return m !== null && typeof m === 'object' && typeof m.name === 'string' && typeof m.help === 'string' && typeof m.type === 'string'
+      && typeof m.aggregator === 'string' && Array.isArray(m.values);
   });
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { Counter, Registry } from 'prom-client';
 import { ManualClock, nullLogger } from '../core/index.js';
 import { PrimaryLink } from './primary-link.js';
 import type { IpcChannel } from './primary-link.js';
@@ -37,6 +38,19 @@ describe('PrimaryLink', () => {
     channel.emit('message', { type: 'modelwatch:metrics', id: 0, text: 'up 1\n' });
     await expect(text).resolves.toBe('up 1\n');
     expect(link.report()).toMatchObject({ ringsSent: 1 });
+    link.close();
+  });
+
+  it("answers the primary's registry request with this worker's metrics", async () => {
+    const channel = new FakeChannel();
+    const registry = new Registry();
+    new Counter({ name: 'fake_total', help: 'h', registers: [registry] }).inc(2);
+    const link = new PrimaryLink({ index: 0, clock: new ManualClock(), logger: nullLogger, channel, registry });
+    channel.emit('message', { type: 'modelwatch:registry-request', id: 7 });
+    await new Promise((r) => setImmediate(r));
+    const answer = channel.sent.find((m) => (m as { type: string }).type === 'modelwatch:registry') as { id: number; metrics: Array<{ name: string }> };
+    expect(answer.id).toBe(7);
+    expect(answer.metrics.find((m) => m.name === 'fake_total')).toMatchObject({ aggregator: 'sum', values: [{ value: 2, labels: {} }] });
     link.close();
   });
 

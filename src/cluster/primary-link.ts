@@ -2,13 +2,13 @@
 // worker, and theirs come back (SqlitePeers); it tells the primary where it listens, answers the
 // primary's stats requests, and asks the primary for the whole cluster's metrics for `/metrics`.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AggregatorRegistry, Counter } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger, TimerHandle } from '../core/index.js';
 import { ModelwatchError, errorMessage, registeredMetric } from '../core/index.js';
 import type { PeerRing, SqlitePeers } from '../state/index.js';
 import { parseClusterMessage } from './messages.js';
-import type { ClusterMessage, WorkerStats } from './messages.js';
+import type { ClusterMessage, RegistryMetrics, WorkerStats } from './messages.js';
 
 /** The IPC channel to the primary: `process` in a cluster worker. */
 export interface IpcChannel {
@@ -58,11 +58,6 @@ export class PrimaryLink implements SqlitePeers {
       received: registeredMetric(r, 'modelwatch_cluster_peer_rings_received_total', () => new Counter({ name: 'modelwatch_cluster_peer_rings_received_total', help: "Rings of other workers this worker received", registers: [r] })),
       refused: registeredMetric(r, 'modelwatch_cluster_messages_refused_total', () => new Counter({ name: 'modelwatch_cluster_messages_refused_total', help: 'Malformed cluster messages this worker dropped', registers: [r] })),
     };
-    if (r !== undefined) {
-      AggregatorRegistry.setRegistries([r]);
-      // Constructing one installs prom-client's answer to the primary's requests in this worker.
-      new AggregatorRegistry();
-    }
     this.#eld = monitorEventLoopDelay({ resolution: 5 });
     this.#eld.enable();
   }
@@ -157,6 +152,15 @@ export class PrimaryLink implements SqlitePeers {
       p.timer.cancel();
       if (m.text !== undefined) p.resolve(m.text);
       else p.reject(new ModelwatchError('TryAgain', `cluster metrics: ${m.error ?? 'no answer'}`));
+    } else if (m.type === 'modelwatch:registry-request') {
+      const r = this.#config.registry;
+      if (r === undefined) this.#send({ type: 'modelwatch:registry', id: m.id, metrics: [] });
+      else {
+        r.getMetricsAsJSON().then(
+          (metrics: RegistryMetrics) => this.#send({ type: 'modelwatch:registry', id: m.id, metrics }),
+          (err: unknown) => this.#send({ type: 'modelwatch:registry', id: m.id, error: errorMessage(err) }),
+        );
+      }
     } else if (m.type === 'modelwatch:stats-request') {
       this.#send({ type: 'modelwatch:stats', id: m.id, stats: this.#stats(m.settle) });
       if (m.resetEventLoop) this.#eld.reset();

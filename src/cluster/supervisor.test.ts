@@ -9,22 +9,28 @@ import { ManualClock, hasCode, nullLogger } from '../core/index.js';
 import { ClusterSupervisor } from './supervisor.js';
 import type { ClusterSupervisorConfig } from './supervisor.js';
 
-// FAKE_MODE: 'silent' never says it listens.
+// FAKE_MODES (one per worker index): 'silent' neither listens nor answers for its metrics (a worker still booting); 'mute'
+// listens but never answers for its metrics (a worker that is dying or hung).
 const WORKER = `
 const index = Number(process.env.MODELWATCH_WORKER_INDEX);
+const mode = (process.env.FAKE_MODES ?? '').split(',')[index] ?? '';
+const metrics = [{ name: 'fake_total', help: 'h', type: 'counter', aggregator: 'sum', values: [{ value: index + 1, labels: {} }] }];
 process.on('message', (m) => {
   if (m?.type === 'modelwatch:stats-request') {
     process.send({ type: 'modelwatch:stats', id: m.id, stats: { index, pid: process.pid, rssBytes: 1, heapUsedBytes: 1, cpuUs: 1, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 } } });
   }
+  if (mode === 'silent' || mode === 'mute') return;
+  if (m?.type === 'modelwatch:registry-request') process.send({ type: 'modelwatch:registry', id: m.id, metrics });
 });
 process.on('SIGTERM', () => process.exit(0));
-if (process.env.FAKE_MODE !== 'silent') process.send({ type: 'modelwatch:listening', url: 'http://127.0.0.1:1' });
+if (mode !== 'silent') process.send({ type: 'modelwatch:listening', url: 'http://127.0.0.1:1' });
 setInterval(() => {}, 60_000);
 `;
 
 let dir: string;
 let script: string;
 const started: ClusterSupervisor[] = [];
+
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mw-supervisor-'));
@@ -108,10 +114,31 @@ describe('ClusterSupervisor', { timeout: 10_000 }, () => {
   });
 
   it('listening() rejects with Stopped when the cluster is stopped before any worker listened', async () => {
-    const s = start(new ManualClock(), 1, { env: { FAKE_MODE: 'silent' } });
+    const s = start(new ManualClock(), 1, { env: { FAKE_MODES: 'silent' } });
     s.kill();
     await s.wait();
     const err: unknown = await Promise.race([s.listening().then(() => 'resolved', (e: unknown) => e), new Promise((r) => setTimeout(() => r('still pending'), 1000))]);
     expect(hasCode(err, 'Stopped')).toBe(true);
+  });
+
+  it('/metrics does not wait for a worker still booting: only workers that listen are asked', async () => {
+    const clock = new ManualClock();
+    const s = start(clock, 2, { env: { FAKE_MODES: ',silent' } });
+    await s.listening();
+    expect(await s.metrics()).toMatch(/^fake_total 1$/m);
+  });
+
+  it('/metrics leaves out a worker that dies before it answers, and fails soon (TryAgain) for one that hangs', async () => {
+    const clock = new ManualClock();
+    const s = start(clock, 2, { env: { FAKE_MODES: ',mute' } });
+    await allUp(s, clock, 2);
+    const hung = s.metrics().then(() => undefined, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    clock.advance(3000);
+    expect(hasCode(await hung, 'TryAgain')).toBe(true);
+    const text = s.metrics();
+    const [, mute] = pids(s);
+    process.kill(mute ?? -1, 'SIGKILL');
+    expect(await text).toMatch(/^fake_total 1$/m);
   });
 });

@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import type { Clock, Logger, Reporter, TimerHandle, Worker } from '../core/index.js';
 import { ModelwatchError, deferred, exponentialDelayMs, registeredMetric } from '../core/index.js';
 import { parseClusterMessage } from './messages.js';
-import type { ClusterMessage, WorkerStats } from './messages.js';
+import type { ClusterMessage, RegistryMetrics, WorkerStats } from './messages.js';
 
 export const MAX_WORKERS = 64;
 
@@ -30,6 +30,11 @@ export interface ClusterSupervisorConfig {
   /** Restart back-off: first delay and ceiling (defaults 1 s, 30 s); reset after a worker ran 10 s. */
   restartMinMs?: number;
   restartMaxMs?: number;
+  /**
+   * How long /metrics waits for the workers' registries (default 3 s: under a worker link's 5 s, so
+   * the asking worker hears why).
+   */
+  metricsTimeoutMs?: number;
   /** After kill(), workers still running this long are sent SIGKILL (default 30 s). */
   stopTimeoutMs?: number;
 }
@@ -37,6 +42,8 @@ export interface ClusterSupervisorConfig {
 interface Slot {
   index: number;
   worker: ClusterWorker | undefined;
+  /** The worker has said it listens: it has a link that answers for its registry. */
+  listened: boolean;
   startedAt: number;
   failures: number;
   restarts: number;
@@ -49,7 +56,8 @@ export class ClusterSupervisor implements Worker, Reporter {
   readonly #slots: Slot[];
   readonly #done = deferred<void>();
   readonly #listening = deferred<string>();
-  readonly #aggregator = new AggregatorRegistry();
+  /** Pending /metrics requests: the workers not yet answered (by slot index), and the registries got. */
+  readonly #registryWaiters = new Map<number, { waiting: Map<ClusterWorker, number>; got: RegistryMetrics[]; settle: (err?: Error) => void }>();
   readonly #statsWaiters = new Map<number, { want: number; got: WorkerStats[]; resolve: (s: WorkerStats[]) => void }>();
   readonly #metrics: { relayed: Counter; restarts: Counter; running: Gauge } | undefined;
   #everListened = false;
@@ -58,10 +66,11 @@ export class ClusterSupervisor implements Worker, Reporter {
   #killTimer: TimerHandle | undefined;
   #relayed = 0;
   #nextStatsId = 0;
+  #nextRegistryId = 0;
 
   private constructor(config: ClusterSupervisorConfig) {
     this.#config = config;
-    this.#slots = Array.from({ length: config.workers }, (_, index) => ({ index, worker: undefined, startedAt: 0, failures: 0, restarts: 0, restartTimer: undefined }));
+    this.#slots = Array.from({ length: config.workers }, (_, index) => ({ index, worker: undefined, listened: false, startedAt: 0, failures: 0, restarts: 0, restartTimer: undefined }));
     const r = config.registry;
     this.#metrics = r === undefined ? undefined : {
       relayed: registeredMetric(r, 'modelwatch_cluster_rings_relayed_total', () => new Counter({ name: 'modelwatch_cluster_rings_relayed_total', help: 'Rings the primary passed from one worker to the others', registers: [r] })),
@@ -93,9 +102,15 @@ export class ClusterSupervisor implements Worker, Reporter {
     return this.#listening.promise;
   }
 
-  /** The whole cluster's metrics: the workers' registries summed (prom-client), then the primary's own. */
+  /**
+   * The whole cluster's metrics: the registries of the workers that listen, summed (prom-client's
+   * AggregatorRegistry.aggregate), then the primary's own. A worker still starting is not asked (it
+   * could not answer yet), and one that exits before it answers is left out.
+   * @throws ModelwatchError TryAgain when a worker does not answer within metricsTimeoutMs, or fails to.
+   */
   async metrics(): Promise<string> {
-    const workers = await this.#aggregator.clusterMetrics();
+    const registries = await this.#workerRegistries();
+    const workers = registries.length === 0 ? '' : await AggregatorRegistry.aggregate(registries).metrics();
     const own = this.#config.registry === undefined ? '' : await this.#config.registry.metrics();
     return `${workers}${workers.endsWith('\n') || workers === '' ? '' : '\n'}${own}`;
   }
@@ -148,6 +163,27 @@ export class ClusterSupervisor implements Worker, Reporter {
     };
   }
 
+  #workerRegistries(): Promise<RegistryMetrics[]> {
+    const waiting = new Map(this.#slots.flatMap((s) => (s.listened && s.worker?.isConnected() === true ? [[s.worker, s.index] as const] : [])));
+    if (waiting.size === 0) return Promise.resolve([]);
+    const id = this.#nextRegistryId++;
+    const asked = [...waiting.keys()];
+    return new Promise((resolve, reject) => {
+      const got: RegistryMetrics[] = [];
+      const settle = (err?: Error): void => {
+        timer.cancel();
+        this.#registryWaiters.delete(id);
+        if (err === undefined) resolve(got);
+        else reject(err);
+      };
+      const timer = this.#config.clock.setTimeout(() => {
+        settle(new ModelwatchError('TryAgain', `cluster metrics: worker ${[...waiting.values()].join(', ')} did not answer in time`));
+      }, this.#config.metricsTimeoutMs ?? 3000);
+      this.#registryWaiters.set(id, { waiting, got, settle });
+      for (const w of asked) send(w, { type: 'modelwatch:registry-request', id });
+    });
+  }
+
   #live(): ClusterWorker[] {
     return this.#slots.flatMap((s) => (s.worker !== undefined && s.worker.isConnected() ? [s.worker] : []));
   }
@@ -155,9 +191,10 @@ export class ClusterSupervisor implements Worker, Reporter {
   #fork(slot: Slot): void {
     const worker = cluster.fork({ ...this.#config.env, MODELWATCH_WORKER_INDEX: String(slot.index) });
     slot.worker = worker;
+    slot.listened = false;
     slot.startedAt = this.#config.clock.now();
     this.#metrics?.running.inc();
-    worker.on('message', (m: unknown) => this.#receive(worker, m));
+    worker.on('message', (m: unknown) => this.#receive(slot, worker, m));
     worker.on('exit', (code: number | null, signal: string | null) => this.#exited(slot, worker, signal === null ? `code ${String(code)}` : `signal ${signal}`));
     // Without a listener, an 'error' event throws in the primary and takes every worker down with it.
     worker.on('error', (err: Error) => {
@@ -167,7 +204,7 @@ export class ClusterSupervisor implements Worker, Reporter {
     });
   }
 
-  #receive(from: ClusterWorker, raw: unknown): void {
+  #receive(slot: Slot, from: ClusterWorker, raw: unknown): void {
     const parsed = parseClusterMessage(raw);
     if (!parsed.ok) {
       if (!parsed.foreign) this.#config.logger.warn('cluster message refused', { worker: from.id, reason: parsed.reason });
@@ -179,6 +216,7 @@ export class ClusterSupervisor implements Worker, Reporter {
       this.#relayed++;
       this.#metrics?.relayed.inc();
     } else if (m.type === 'modelwatch:listening') {
+      if (slot.worker === from) slot.listened = true;
       this.#everListened = true;
       this.#listening.resolve(m.url);
     } else if (m.type === 'modelwatch:metrics-request') {
@@ -186,6 +224,14 @@ export class ClusterSupervisor implements Worker, Reporter {
         (text) => send(from, { type: 'modelwatch:metrics', id: m.id, text }),
         (err: unknown) => send(from, { type: 'modelwatch:metrics', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );
+    } else if (m.type === 'modelwatch:registry') {
+      const r = this.#registryWaiters.get(m.id);
+      if (r === undefined || !r.waiting.delete(from)) return;
+      if (m.metrics === undefined) r.settle(new ModelwatchError('TryAgain', `cluster metrics: worker ${slot.index}: ${m.error ?? 'no answer'}`));
+      else {
+        r.got.push(m.metrics);
+        if (r.waiting.size === 0) r.settle();
+      }
     } else if (m.type === 'modelwatch:stats') {
       const w = this.#statsWaiters.get(m.id);
       if (w === undefined) return;
@@ -198,6 +244,7 @@ export class ClusterSupervisor implements Worker, Reporter {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     this.#metrics?.running.dec();
+    for (const r of this.#registryWaiters.values()) if (r.waiting.delete(worker) && r.waiting.size === 0) r.settle();
     if (this.#stopping) {
       this.#settleIfDone();
       return;
