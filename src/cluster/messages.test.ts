@@ -37,6 +37,9 @@ describe('cluster messages', () => {
       [{ type: 'modelwatch:listening', url: 'ftp://x' }, /url not valid/],
       [{ type: 'modelwatch:metrics-request', id: -1 }, /id not valid/],
       [{ type: 'modelwatch:metrics', id: 1 }, /needs an id and text or error/],
+      // A text that is not a string would reach the HTTP response as is (res.end(5) throws).
+      [{ type: 'modelwatch:metrics', id: 1, text: 5, error: 'x' }, /needs an id and text or error/],
+      [{ type: 'modelwatch:metrics', id: 1, text: 'up 1', error: 'x' }, /needs an id and text or error/],
       [{ type: 'modelwatch:registry-request' }, /id not valid/],
       [{ type: 'modelwatch:registry', id: 1, metrics: [{ name: 'up', help: 'h', type: 'gauge', values: [] }] }, /needs an id and metrics or error/],
       [{ type: 'modelwatch:registry', id: 1, metrics: [], error: 'x' }, /needs an id and metrics or error/],

@@ -56,7 +56,8 @@ export function parseClusterMessage(value: unknown): ParsedMessage {
     case 'modelwatch:metrics-request':
       return isId(m.id) ? { ok: true, message: m as ClusterMessage } : bad('id not valid');
     case 'modelwatch:metrics':
-      return isId(m.id) && (typeof m.text === 'string' || typeof m.error === 'string') ? { ok: true, message: m as ClusterMessage } : bad('needs an id and text or error');
+      return isId(m.id) && (typeof m.text === 'string' ? m.error === undefined : m.text === undefined && typeof m.error === 'string')
+        ? { ok: true, message: m as ClusterMessage } : bad('needs an id and text or error');
     case 'modelwatch:registry-request':
       return isId(m.id) ? { ok: true, message: m as ClusterMessage } : bad('id not valid');
     case 'modelwatch:registry':
