@@ -101,8 +101,14 @@ export async function runServe(options: ServeOptions): Promise<void> {
       else process.stdout.write(`modelwatch controller listening on ${url}\n`);
     },
   });
-  const stopper = stopOnSignals(logger, () => controller.kill(), link === undefined ? ['SIGINT', 'SIGTERM'] : ['SIGTERM']);
-  link?.onDisconnect(() => stopper.stopFor('primary gone'));
+  const stopper = stopOnSignals(logger, () => controller.kill(), link === undefined ? ['SIGINT', 'SIGTERM'] : []);
+  if (link !== undefined) {
+    // A worker's SIGTERM often comes twice: from whoever signalled the whole group (systemd stops a
+    // unit's control group) and then from the primary. A repeat must not cut the graceful stop short
+    // as the operator insisting would; the primary SIGKILLs a worker that takes too long.
+    process.on('SIGTERM', () => stopper.stopFor('SIGTERM'));
+    link.onDisconnect(() => stopper.stopFor('primary gone'));
+  }
   try {
     await controller.wait();
     link?.close();

@@ -213,28 +213,46 @@ describe('modelwatch serve --workers 2 that cannot start', () => {
   }, 60_000);
 });
 
-describe('modelwatch serve --workers 2 and Ctrl-C', () => {
-  it('SIGINT to the whole process group stops the workers gracefully (they leave it to the primary) and exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mw-cluster-int-'));
-    const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
-    // Its own process group, as a terminal's foreground job: Ctrl-C signals every process in it.
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--db', `sqlite:${join(dir, 'state.db')}`, '--listen', '127.0.0.1:0',
-      '--workers', '2', '--log-level', 'info'], { env: { ...process.env, MODELWATCH_ADMIN_PASSWORD: 'pw' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    try {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const exited = new Promise<number | null>((r) => child.once('exit', r));
-      await eventually(() => (out.match(/"msg":"controller listening"/g) ?? []).length >= 3, 'both workers and the primary to listen', 60_000);
-      process.kill(-(child.pid ?? 0), 'SIGINT');
-      expect(await exited, out).toBe(0);
-      // Each worker stopped because the primary sent it SIGTERM, not killed by the SIGINT itself.
-      const graceful = out.split('\n').filter((l) => /"worker":\d/.test(l) && l.includes('"reason":"SIGTERM"') && l.includes('"msg":"shutting down"'));
-      expect(graceful, out).toHaveLength(2);
-    } finally {
-      if (child.exitCode === null) process.kill(-(child.pid ?? 0), 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
+/**
+ * Runs `serve --workers 2` in its own process group, as a terminal's foreground job or a systemd
+ * unit's control group, sends `signal` to the whole group, and returns its exit code and output.
+ */
+async function signalGroup(signal: NodeJS.Signals): Promise<{ code: number | null; out: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-cluster-sig-'));
+  const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--db', `sqlite:${join(dir, 'state.db')}`, '--listen', '127.0.0.1:0',
+    '--workers', '2', '--log-level', 'info'], { env: { ...process.env, MODELWATCH_ADMIN_PASSWORD: 'pw' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  try {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    await eventually(() => (out.match(/"msg":"controller listening"/g) ?? []).length >= 3, 'both workers and the primary to listen', 60_000);
+    process.kill(-(child.pid ?? 0), signal);
+    return { code: await exited, out };
+  } finally {
+    if (child.exitCode === null) process.kill(-(child.pid ?? 0), 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The workers that began a graceful stop on SIGTERM (the primary's). */
+const gracefulWorkers = (out: string): string[] =>
+  out.split('\n').filter((l) => /"worker":\d/.test(l) && l.includes('"reason":"SIGTERM"') && l.includes('"msg":"shutting down"'));
+
+describe('modelwatch serve --workers 2 and a signal to the whole process group', () => {
+  it('Ctrl-C (SIGINT to the group) stops the workers gracefully (they leave it to the primary) and exits 0', async () => {
+    const { code, out } = await signalGroup('SIGINT');
+    expect(code, out).toBe(0);
+    // Each worker stopped because the primary sent it SIGTERM, not killed by the SIGINT itself.
+    expect(gracefulWorkers(out), out).toHaveLength(2);
+  }, 90_000);
+
+  it("systemd's stop (SIGTERM to the group, then the primary's own) does not cut the workers' graceful stop short", async () => {
+    const { code, out } = await signalGroup('SIGTERM');
+    expect(code, out).toBe(0);
+    expect(gracefulWorkers(out), out).toHaveLength(2);
+    expect(out).not.toMatch(/exiting at once/);
   }, 90_000);
 });
 
