@@ -16,6 +16,12 @@ import { WalCheckpointer } from './checkpointer.js';
 
 const M = modelUUID(1);
 const machine = (id: string, n: number): EntityInfo => ({ kind: 'machine', modelUUID: M, id, data: { n } });
+/** A trigger on the file that refuses an entity with id 'poison' with RAISE(action, message). */
+function poisonTrigger(path: string, action: 'ABORT' | 'ROLLBACK', message: string): void {
+  const raw = new Database(path);
+  raw.exec(`CREATE TRIGGER poison BEFORE INSERT ON entities WHEN NEW.id = 'poison' BEGIN SELECT RAISE(${action}, '${message}'); END`);
+  raw.close();
+}
 const groupCommit = (s: State) => (s as unknown as { report(): { driver: { groupCommit: { batches: number; plansInBatches: number } } } }).report().driver.groupCommit;
 
 describe('sqlite group commit', () => {
@@ -51,10 +57,7 @@ describe('sqlite group commit', () => {
   });
 
   it('a plan the database refuses rolls back alone; the rest of its batch commits', async () => {
-    const raw = new Database(path);
-    raw.exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON entities WHEN NEW.id = 'poison'
-      BEGIN SELECT RAISE(ABORT, 'poison refused'); END`);
-    raw.close();
+    poisonTrigger(path, 'ABORT', 'poison refused');
     const before = state.update(machine('a', 1));
     const poison = state.apply([{ op: 'update', entity: machine('b', 1) }, { op: 'update', entity: machine('poison', 1) }]);
     const after = state.update(machine('c', 1));
@@ -67,10 +70,7 @@ describe('sqlite group commit', () => {
   it('a plan that makes SQLite roll back the whole transaction takes no other apply with it, and none is written twice', async () => {
     // RAISE(ROLLBACK) stands for what SQLite answers to a full disk or an I/O error: it ends the
     // whole transaction, savepoints and all, so the plans after it must not run on their own.
-    const raw = new Database(path);
-    raw.exec(`CREATE TRIGGER rollback_poison BEFORE INSERT ON entities WHEN NEW.id = 'poison'
-      BEGIN SELECT RAISE(ROLLBACK, 'poison rolled back'); END`);
-    raw.close();
+    poisonTrigger(path, 'ROLLBACK', 'poison rolled back');
     const first = state.update(machine('a', 1));
     const poison = state.update(machine('poison', 1));
     const rest = [state.update(machine('c', 1)), state.update(machine('c', 2))];
@@ -92,28 +92,20 @@ describe('sqlite group commit', () => {
     expect((await state.changesSince(1)).map((c) => `${c.rev}:${c.id}`)).toEqual(seen);
   });
 
+  it('takes at most 256 applies a transaction; more issued together go in the next, still in call order', async () => {
+    const revs = await Promise.all(Array.from({ length: 600 }, (_, i) => state.update(machine(`m${i}`, i))));
+    expect(revs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(groupCommit(state)).toEqual({ batches: 3, plansInBatches: 600 });
+    const more = Array.from({ length: 300 }, (_, i) => state.update(machine(`n${i}`, i)));
+    await state.close(); // writes all 300, across two transactions
+    expect((await Promise.all(more)).at(-1)).toBe(900);
+  });
+
   it('close() writes the applies it had accepted', async () => {
     const pending = [state.update(machine('x', 1)), state.update(machine('y', 1))];
     await state.close();
     expect(await Promise.all(pending)).toEqual([1, 2]);
     state = await openState(`sqlite:${path}`, { clock: new ManualClock(1_000) });
     expect((await state.list()).map((e) => e.id)).toEqual(['x', 'y']);
-  });
-});
-
-describe('sqlite group commit bounds', () => {
-  it('takes at most 256 applies a transaction; more issued together go in the next, still in call order', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mw-gc-bound-'));
-    const state = await openState(`sqlite:${join(dir, 'state.db')}`, { clock: new ManualClock(1_000) });
-    try {
-      const revs = await Promise.all(Array.from({ length: 600 }, (_, i) => state.update(machine(`m${i}`, i))));
-      expect(revs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
-      expect(groupCommit(state)).toEqual({ batches: 3, plansInBatches: 600 });
-      const more = Array.from({ length: 300 }, (_, i) => state.update(machine(`n${i}`, i)));
-      await state.close(); // writes all 300, across two transactions
-      expect((await Promise.all(more)).at(-1)).toBe(900);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
