@@ -11,17 +11,20 @@ import type { ModelAccessRecord, TokenPutResult, TokenRecord, UserModelAccess, U
 
 /**
  * putToken in one statement. Every CTE sees the table as it was before the statement, so the new row
- * is never a candidate for deletion. Steps: 1. insert the token ($1–$6); 2. `over` is how many tokens
- * pass the bound $7 with it in (0 when it was not inserted: nothing else changes); 3. when over,
- * delete the expired ones (expires_at <= issued_at $5); 4. then the oldest live ones by seq (issue
- * order) until the bound holds. Two controllers issuing at once each count without the other's
- * insert, so the table may pass the bound by one token per concurrent issue until the next one.
+ * is never a candidate for deletion. Steps: 1. insert the token ($1–$6); 2. `before` counts the table
+ * once (a full count: read by both `over` and the answer); 3. `over` is how many tokens pass the
+ * bound $7 with it in (0 when it was not inserted: nothing else changes); 4. when over, delete the
+ * expired ones (expires_at <= issued_at $5); 5. then the oldest live ones by seq (issue order) until
+ * the bound holds. Two controllers issuing at once each count without the other's insert, so the
+ * table may pass the bound by one token per concurrent issue until the next one.
  */
 const PUT_TOKEN_SQL = `
 WITH ins AS (
   INSERT INTO bearer_tokens (${TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (digest) DO NOTHING RETURNING seq
+), before AS (
+  SELECT count(*) AS n FROM bearer_tokens
 ), over AS (
-  SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT count(*) FROM bearer_tokens) + 1 - $7 ELSE 0 END AS n
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT n FROM before) + 1 - $7 ELSE 0 END AS n
 ), expired AS (
   DELETE FROM bearer_tokens WHERE (SELECT n FROM over) > 0 AND expires_at <= $5 RETURNING seq
 ), oldest AS (
@@ -30,7 +33,7 @@ WITH ins AS (
     LIMIT greatest(0, (SELECT n FROM over) - (SELECT count(*) FROM expired)))
   RETURNING seq
 )
-SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM bearer_tokens) AS before,
+SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT n FROM before) AS before,
   (SELECT count(*) FROM expired) + (SELECT count(*) FROM oldest) AS dropped`;
 
 /** Users, grants, agent credentials and bearer tokens in PostgreSQL. */
