@@ -37,4 +37,12 @@ describe('ApiServer JSON answers and config', () => {
     await expect(ApiServer.start(config)).rejects.toThrow(NotValidError);
     await expect(ApiServer.start(config)).rejects.toThrow('onModelRemoved not valid: must be a function');
   });
+
+  it('refuses a metricsText that is not a function and a worker index that is not one, at start', async () => {
+    const base = { services: h.services, host: '127.0.0.1', port: 0, rpc: serveRpcConnection };
+    await expect(ApiServer.start({ ...base, metricsText: 'text' } as unknown as ApiServerConfig)).rejects.toThrow('metricsText not valid: must be a function');
+    for (const worker of [-1, 1.5, '0']) {
+      await expect(ApiServer.start({ ...base, worker } as unknown as ApiServerConfig)).rejects.toThrow(NotValidError);
+    }
+  });
 });

@@ -101,8 +101,11 @@ export class ApiServer implements Worker {
   static async start(config: ApiServerConfig): Promise<ApiServer> {
     if ((config as Partial<ApiServerConfig>).services === undefined) throw new NotValidError('missing Services not valid');
     if (typeof config.rpc !== 'function') throw new NotValidError('missing RpcConnector not valid');
-    if (config.onModelRemoved !== undefined && typeof config.onModelRemoved !== 'function') {
-      throw new NotValidError('onModelRemoved not valid: must be a function');
+    for (const k of ['onModelRemoved', 'metricsText'] as const) {
+      if (config[k] !== undefined && typeof config[k] !== 'function') throw new NotValidError(`${k} not valid: must be a function`);
+    }
+    if (config.worker !== undefined && !(Number.isInteger(config.worker) && config.worker >= 0)) {
+      throw new NotValidError(`worker ${String(config.worker)} not valid: must be a non-negative integer`);
     }
     if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new NotValidError(`port ${config.port} not valid`);
     const s = new ApiServer(config);
