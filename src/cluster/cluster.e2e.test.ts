@@ -9,7 +9,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawRpc, createTestDatabase, describePostgres, startControllerProcess } from '../testing/index.js';
+import { RawRpc, createTestDatabase, describePostgres, startControllerProcess, waitFor } from '../testing/index.js';
 import type { ControllerProcess, TestDatabase } from '../testing/index.js';
 
 const ADMIN_PW = 'cluster-admin-pw';
@@ -60,13 +60,6 @@ class Watcher {
   }
 }
 
-async function eventually(probe: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -114,7 +107,7 @@ describe('modelwatch serve --workers 2 (child processes, SQLite)', () => {
     expect([...seen.values()]).toEqual([2, 2]); // four watchers, two on each worker
     const before = metric((await fresh(`${ctl.url}/metrics`)).body, 'modelwatch_cluster_rings_relayed_total');
     for (let n = 1; n <= 3; n++) expect(await put(ctl.url, `/v1/models/${model}/entities/machine/${n}`, { series: 'jammy' })).toBe(200);
-    await eventually(() => watchers.every((w) => w.deltas.length >= 3), 'every watcher to see the three machines');
+    await waitFor(() => watchers.every((w) => w.deltas.length >= 3), 'every watcher to see the three machines');
     for (const w of watchers) expect(w.deltas.map((d) => (d[2] as { id: string }).id).sort()).toEqual(['1', '2', '3']);
     const text = (await fresh(`${ctl.url}/metrics`)).body;
     expect(metric(text, 'modelwatch_cluster_rings_relayed_total') - before).toBeGreaterThanOrEqual(3);
@@ -133,14 +126,14 @@ describe('modelwatch serve --workers 2 (child processes, SQLite)', () => {
   it('a killed worker is restarted while the other serves on', async () => {
     const victim = await health(ctl.url);
     process.kill(victim.pid, 'SIGKILL');
-    await eventually(() => !alive(victim.pid), 'the worker to die');
+    await waitFor(() => !alive(victim.pid), 'the worker to die');
     // The survivor answers meanwhile (the primary hands new connections only to live workers).
     expect((await fresh(`${ctl.url}/healthz`)).status).toBe(200);
     // Past the 1 s back-off the new worker is starting: /metrics does not wait for it (it is asked only
     // once it listens); it used to wait 5 s and answer 500.
     await new Promise((r) => setTimeout(r, 1200));
     expect((await fresh(`${ctl.url}/metrics`)).status).toBe(200);
-    await eventually(async () => {
+    await waitFor(async () => {
       const hs = await Promise.all([health(ctl.url), health(ctl.url)]);
       return hs.some((h) => h.worker === victim.worker && h.pid !== victim.pid);
     }, 'the worker to come back with a new pid');
@@ -152,7 +145,7 @@ describe('modelwatch serve --workers 2 (child processes, SQLite)', () => {
     for (let i = 0; i < 4; i++) pids.add((await health(ctl.url)).pid);
     expect(pids.size).toBe(2);
     expect(await ctl.stop()).toBe(0);
-    await eventually(() => [...pids].every((p) => !alive(p)), 'the workers to exit', 10_000);
+    await waitFor(() => [...pids].every((p) => !alive(p)), 'the workers to exit', 10_000);
   });
 });
 
@@ -227,7 +220,7 @@ async function signalGroup(signal: NodeJS.Signals): Promise<{ code: number | nul
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', r));
-    await eventually(() => (out.match(/"msg":"controller listening"/g) ?? []).length >= 3, 'both workers and the primary to listen', 60_000);
+    await waitFor(() => (out.match(/"msg":"controller listening"/g) ?? []).length >= 3, 'both workers and the primary to listen', 60_000);
     process.kill(-(child.pid ?? 0), signal);
     return { code: await exited, out };
   } finally {
@@ -279,7 +272,7 @@ describePostgres('modelwatch serve --workers 2 on PostgreSQL (NOTIFY carries com
     for (let i = 0; i < 6; i++) workers.add((await health(ctl.url)).worker);
     expect([...workers].sort()).toEqual([0, 1]);
     expect(await put(ctl.url, `/v1/models/${model}/entities/machine/7`, { series: 'noble' })).toBe(200);
-    await eventually(() => watchers.every((w) => w.deltas.length >= 1), 'every watcher to see machine 7');
+    await waitFor(() => watchers.every((w) => w.deltas.length >= 1), 'every watcher to see machine 7');
     for (const w of watchers) expect(w.deltas).toEqual([['machine', 'change', expect.objectContaining({ id: '7', series: 'noble' })]]);
     watchers.forEach((w) => w.ws.close());
     expect(await ctl.stop()).toBe(0);

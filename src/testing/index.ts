@@ -4,3 +4,4 @@ export type { TestDatabase } from './postgres.js';
 export { startControllerProcess, freePort } from './controller-process.js';
 export type { ControllerProcess } from './controller-process.js';
 export { RawRpc } from './raw-rpc.js';
+export { waitFor } from './wait-for.js';

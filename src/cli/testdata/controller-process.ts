@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startControllerProcess } from '../../testing/index.js';
+export { waitFor } from '../../testing/index.js';
 import type { ControllerProcess } from '../../testing/index.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,13 +48,4 @@ export function runModelwatch(args: readonly string[], env: Record<string, strin
 /** Starts `modelwatch <args>` and leaves it running. */
 export function spawnModelwatch(args: readonly string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-/** Waits until `probe()` is true (polling every 50 ms), else throws `what`. */
-export async function waitFor(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
