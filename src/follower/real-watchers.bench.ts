@@ -112,13 +112,13 @@ const followerConsumer: Consumer = (watchers, user, batch, signal) =>
   // The default filter and equals, as in the in-process rows: a filterFn would be user code, like `user`.
   watchers.map((w) => watchEntities(fromWatcher(w), simpleFollower({ onNewUpdated: user, onBatchDone: batch }), { signal }).catch(() => undefined));
 
+type RunResult = Awaited<ReturnType<typeof oneRun>>;
+
 /**
  * One run: fresh watchers, the backlog consumed (not timed), then `rounds` rounds: commit and
  * ingest (not timed), open the gate, consume (timed) until every change reached the user callback
  * and every watcher finished its batch.
  */
-type RunResult = Awaited<ReturnType<typeof oneRun>>;
-
 async function oneRun(
   cfg: RealWatcherConfig,
   backing: MemoryBacking,
