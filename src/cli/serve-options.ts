@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { UsageError } from './commands/usage-error.js';
-import { MAX_RETENTION_MS, MAX_TIMER_MS } from '../state/index.js';
+import { MAX_RETENTION_MS, MAX_TIMER_MS, parseStateUrl } from '../state/index.js';
 
 /** Validated controller configuration. Times in ms. */
 export interface ServeOptions {
@@ -156,4 +156,10 @@ export function parseWorkers(text: string): number {
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
+}
+
+/** The SQLite file a validated --db names, or undefined for PostgreSQL and sqlite::memory:. */
+export function sqliteFileOf(db: string): string | undefined {
+  const location = parseStateUrl(db);
+  return location.backend === 'sqlite' && location.path !== ':memory:' ? location.path : undefined;
 }

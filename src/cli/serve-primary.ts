@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { prepareDatabase } from '../api/index.js';
 import { ClusterSupervisor } from '../cluster/index.js';
 import { SystemClock, errorMessage, pinoLogger } from '../core/index.js';
+import { sqliteFileOf } from './serve-options.js';
 import type { ServeOptions } from './serve-options.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
@@ -15,12 +16,12 @@ import { stopOnSignals } from './stop-on-signals.js';
 export async function runServePrimary(options: ServeOptions): Promise<void> {
   const logger = pinoLogger(pino({ level: options.logLevel, base: { svc: 'modelwatch', role: 'primary' } }));
   const clock = new SystemClock();
-  const sqlitePath = /^sqlite:(?!:memory:)(.+)$/.exec(options.db)?.[1];
-  if (sqlitePath !== undefined) mkdirSync(dirname(sqlitePath), { recursive: true });
+  const sqliteFile = sqliteFileOf(options.db);
+  if (sqliteFile !== undefined) mkdirSync(dirname(sqliteFile), { recursive: true });
   try {
     const prepared = await prepareDatabase({ db: options.db, clock, logger, ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }) });
     if (prepared.adminCreated !== undefined && options.adminPassword === undefined) {
-      process.stdout.write(`\nCreated superuser "${prepared.adminCreated.name}" with password: ${prepared.adminCreated.password}\nIt is shown only this once.\n\n`);
+      printAdminCreated(prepared.adminCreated.name, prepared.adminCreated.password);
     }
   } catch (err) {
     process.stderr.write(`modelwatch serve: cannot prepare the database: ${errorMessage(err)}\n`);
@@ -45,4 +46,9 @@ export async function runServePrimary(options: ServeOptions): Promise<void> {
     process.stderr.write(`modelwatch serve: ${errorMessage(err)}\n`);
     process.exit(1);
   }
+}
+
+/** Prints a generated admin password, the one time it is shown. */
+export function printAdminCreated(name: string, password: string): void {
+  process.stdout.write(`\nCreated superuser "${name}" with password: ${password}\nIt is shown only this once.\n\n`);
 }

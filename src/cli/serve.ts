@@ -10,8 +10,8 @@ import { PrimaryLink } from '../cluster/index.js';
 import { Controller } from '../api/index.js';
 import { SystemClock, errorMessage, pinoLogger } from '../core/index.js';
 import { exitCodeOf } from './commands/usage-error.js';
-import { resolveServeOptions } from './serve-options.js';
-import { runServePrimary } from './serve-primary.js';
+import { resolveServeOptions, sqliteFileOf } from './serve-options.js';
+import { printAdminCreated, runServePrimary } from './serve-primary.js';
 import { stopOnSignals } from './stop-on-signals.js';
 import type { RawServeOptions, ServeOptions } from './serve-options.js';
 
@@ -70,8 +70,8 @@ export async function runServe(options: ServeOptions): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const link = index === undefined ? undefined : new PrimaryLink({ index, clock, logger, registry });
-  const sqlitePath = /^sqlite:(?!:memory:)(.+)$/.exec(options.db)?.[1];
-  if (sqlitePath !== undefined) mkdirSync(dirname(sqlitePath), { recursive: true });
+  const sqliteFile = sqliteFileOf(options.db);
+  if (sqliteFile !== undefined) mkdirSync(dirname(sqliteFile), { recursive: true });
   let tls: { cert: Buffer; key: Buffer } | undefined;
   if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
     try {
@@ -89,11 +89,11 @@ export async function runServe(options: ServeOptions): Promise<void> {
     ...(tls === undefined ? {} : { tls }),
     ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }),
     // Workers: the rings of the other processes on the SQLite file, and the cluster's metrics.
-    ...(link !== undefined && sqlitePath !== undefined ? { statePeers: link } : {}),
+    ...(link !== undefined && sqliteFile !== undefined ? { statePeers: link } : {}),
     ...(link === undefined || index === undefined ? {} : { metricsText: () => link.clusterMetrics(), worker: index }),
     onAdminCreated: (name, password) => {
       if (options.adminPassword !== undefined) return;
-      process.stdout.write(`\nCreated superuser "${name}" with password: ${password}\nIt is shown only this once.\n\n`);
+      printAdminCreated(name, password);
     },
     onListening: (url) => {
       logger.info('controller listening', { url });
