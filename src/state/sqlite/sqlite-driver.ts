@@ -159,8 +159,7 @@ export class SqliteDriver implements StateDriver {
     if (this.#queue.length === 0) return;
     // At most MAX_GROUP plans a transaction, so one write lock hold (and WAL append) stays bounded;
     // the rest go in the next turn's transaction, still in call order.
-    const batch = this.#queue.length <= MAX_GROUP ? this.#queue : this.#queue.slice(0, MAX_GROUP);
-    this.#queue = batch === this.#queue ? [] : this.#queue.slice(MAX_GROUP);
+    const batch = this.#queue.splice(0, MAX_GROUP);
     if (this.#queue.length > 0) setImmediate(() => this.#flush());
     if (this.#closed) {
       for (const w of batch) w.reject(new ModelwatchError('Stopped', 'state is closed'));
