@@ -9,7 +9,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawRpc, createTestDatabase, describePostgres, startControllerProcess, waitFor } from '../testing/index.js';
+import { RawRpc, createTestDatabase, describePostgres, sampleOf, startControllerProcess, waitFor } from '../testing/index.js';
 import type { ControllerProcess, TestDatabase } from '../testing/index.js';
 
 const ADMIN_PW = 'cluster-admin-pw';
@@ -27,7 +27,7 @@ function fresh(url: string): Promise<{ status: number; body: string }> {
   });
 }
 const health = async (base: string) => JSON.parse((await fresh(`${base}/healthz`)).body) as { worker: number; pid: number; connections: number };
-const metric = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+const metric = (text: string, name: string): number => sampleOf(text, name) ?? NaN;
 
 async function put(base: string, path: string, body: unknown): Promise<number> {
   const r = await fetch(`${base}${path}`, { method: 'PUT', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { deferred } from '../core/index.js';
+import { registrySample } from '../testing/index.js';
 import type { Deferred } from '../core/index.js';
 import type { HookInfo } from './hook.js';
 import { newHookSender } from './hook-sender.js';
@@ -159,29 +160,25 @@ describe('newHookSender (§6.2)', () => {
 
 describe('hook sender metrics', () => {
   /** Value of a sample in the registry's text exposition, or undefined. */
-  async function sample(registry: Registry, line: string): Promise<number | undefined> {
-    const found = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${line} `));
-    return found === undefined ? undefined : Number(found.slice(line.length + 1));
-  }
 
   it('counts delivered hooks by kind and running senders by state; a dead sender counts as a death and leaves the gauge', async () => {
     const registry = new Registry();
     const { watcher, source } = live();
     const { out, calls } = manualOut();
     const sender = newHookSender(out, source, { registry });
-    expect(await sample(registry, 'modelwatch_relation_hook_senders{state="waiting"}')).toBe(1);
+    expect(await registrySample(registry, 'modelwatch_relation_hook_senders{state="waiting"}')).toBe(1);
     watcher.send(unitsChange({ 'a/0': 1 }));
     await until(() => calls.length === 1, 'joined');
-    expect(await sample(registry, 'modelwatch_relation_hook_senders{state="delivering"}')).toBe(1);
+    expect(await registrySample(registry, 'modelwatch_relation_hook_senders{state="delivering"}')).toBe(1);
     calls[0]?.done.resolve();
     await until(() => calls.length === 2, 'changed');
-    expect(await sample(registry, 'modelwatch_relation_hooks_delivered_total{kind="relation-joined"}')).toBe(1);
+    expect(await registrySample(registry, 'modelwatch_relation_hooks_delivered_total{kind="relation-joined"}')).toBe(1);
     calls[1]?.done.reject(new Error('hook failed'));
     await expect(sender.wait()).rejects.toThrow('hook failed');
-    expect(await sample(registry, 'modelwatch_relation_hook_sender_deaths_total')).toBe(1);
-    expect(await sample(registry, 'modelwatch_relation_hook_senders{state="delivering"}')).toBe(0);
-    expect(await sample(registry, 'modelwatch_relation_hook_senders{state="waiting"}')).toBe(0);
-    expect(await sample(registry, 'modelwatch_relation_hooks_delivered_total{kind="relation-changed"}')).toBeUndefined();
+    expect(await registrySample(registry, 'modelwatch_relation_hook_sender_deaths_total')).toBe(1);
+    expect(await registrySample(registry, 'modelwatch_relation_hook_senders{state="delivering"}')).toBe(0);
+    expect(await registrySample(registry, 'modelwatch_relation_hook_senders{state="waiting"}')).toBe(0);
+    expect(await registrySample(registry, 'modelwatch_relation_hooks_delivered_total{kind="relation-changed"}')).toBeUndefined();
   });
 
   it('a clean stop whose source then fails to stop is not counted as a death', async () => {
@@ -191,8 +188,8 @@ describe('hook sender metrics', () => {
     watcher.failStopWith(new Error('stop failed'));
     await expect(sender.stop()).rejects.toThrow('stop failed');
     expect(sender.report().state).toBe('stopped');
-    expect(await sample(registry, 'modelwatch_relation_hook_sender_deaths_total')).toBe(0);
-    expect(await sample(registry, 'modelwatch_relation_hook_senders{state="waiting"}')).toBe(0);
+    expect(await registrySample(registry, 'modelwatch_relation_hook_sender_deaths_total')).toBe(0);
+    expect(await registrySample(registry, 'modelwatch_relation_hook_senders{state="waiting"}')).toBe(0);
   });
 
   it('refuses options that are not an object or a registry that is not one', () => {

@@ -5,3 +5,4 @@ export { startControllerProcess, freePort } from './controller-process.js';
 export type { ControllerProcess } from './controller-process.js';
 export { RawRpc } from './raw-rpc.js';
 export { waitFor } from './wait-for.js';
+export { sampleOf, registrySample } from './metric-sample.js';

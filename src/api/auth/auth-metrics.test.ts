@@ -4,14 +4,10 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, NotValidError, nullLogger } from '../../core/index.js';
 import { MemoryUserStore } from '../../state/index.js';
+import { registrySample } from '../../testing/index.js';
 import { createAuthService } from './auth-service.js';
 
 /** Value of a sample in the registry's text exposition, or undefined. */
-async function sample(registry: Registry, line: string): Promise<number | undefined> {
-  const text = await registry.metrics();
-  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-  return found === undefined ? undefined : Number(found.slice(line.length + 1));
-}
 
 /** Drives the failure delay's timers as soon as they are armed. */
 class FastClock extends ManualClock {
@@ -34,24 +30,24 @@ describe('auth metrics', () => {
     await a.login({ tag: 'user-root', password: 'root-pw', ...at });
     await b.login({ tag: 'user-root', password: 'root-pw', ...at });
     await expect(a.login({ tag: 'user-root', password: 'wrong', ...at })).rejects.toThrow('invalid entity name or password');
-    expect(await sample(registry, 'modelwatch_api_auth_logins_total{outcome="ok"}')).toBe(2);
-    expect(await sample(registry, 'modelwatch_api_auth_logins_total{outcome="bad"}')).toBe(1);
-    expect(await sample(registry, 'modelwatch_api_auth_verifications_running')).toBe(0);
+    expect(await registrySample(registry, 'modelwatch_api_auth_logins_total{outcome="ok"}')).toBe(2);
+    expect(await registrySample(registry, 'modelwatch_api_auth_logins_total{outcome="bad"}')).toBe(1);
+    expect(await registrySample(registry, 'modelwatch_api_auth_verifications_running')).toBe(0);
 
     const root = { kind: 'user', tag: 'user-root', name: 'root', displayName: '', controllerAccess: 'superuser' } as const;
     await a.modelAccess(root, '00000000-0000-4000-8000-000000000001');
     await b.modelAccess(root, '00000000-0000-4000-8000-000000000001');
-    expect(await sample(registry, 'modelwatch_api_auth_cached_users')).toBe(2);
+    expect(await registrySample(registry, 'modelwatch_api_auth_cached_users')).toBe(2);
     const token = await a.issueToken(root);
     expect(await a.resolveToken(token)).toMatchObject({ name: 'root' });
-    expect(await sample(registry, 'modelwatch_api_auth_cached_tokens')).toBe(1);
-    expect(await sample(registry, 'modelwatch_api_auth_tracked_login_keys')).toBeGreaterThanOrEqual(1);
+    expect(await registrySample(registry, 'modelwatch_api_auth_cached_tokens')).toBe(1);
+    expect(await registrySample(registry, 'modelwatch_api_auth_tracked_login_keys')).toBeGreaterThanOrEqual(1);
 
     // A closed service (its controller's auth stopped) leaves the sums; the counter keeps its count.
     b.close();
     b.close();
-    expect(await sample(registry, 'modelwatch_api_auth_cached_users')).toBe(1);
-    expect(await sample(registry, 'modelwatch_api_auth_logins_total{outcome="ok"}')).toBe(2);
+    expect(await registrySample(registry, 'modelwatch_api_auth_cached_users')).toBe(1);
+    expect(await registrySample(registry, 'modelwatch_api_auth_logins_total{outcome="ok"}')).toBe(2);
   });
 
   it('refuses a registry that is not one', () => {
